@@ -1,0 +1,62 @@
+"""Who is asking: the session, the current user and the one role check used by every route."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from app.auth import sessions
+from app.auth.models import AuthSession
+from app.db import SessionDep
+from app.users.models import Role, User
+
+
+class LoginRequired(Exception):
+    """Raised for anonymous requests to protected routes; handled as a redirect to login."""
+
+
+def current_auth(request: Request, db: SessionDep) -> AuthSession | None:
+    if not hasattr(request.state, "auth"):
+        request.state.auth = sessions.load(
+            db,
+            request.cookies.get(sessions.COOKIE_NAME),
+            settings=request.app.state.settings,
+            now=request.app.state.clock(),
+        )
+    return request.state.auth
+
+
+AuthDep = Annotated[AuthSession | None, Depends(current_auth)]
+
+
+def optional_user(auth: AuthDep) -> User | None:
+    return auth.user if auth else None
+
+
+def current_user(auth: AuthDep) -> User:
+    if auth is None:
+        raise LoginRequired()
+    return auth.user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role):
+    """Dependency: the user must hold one of `roles` (admins may do everything)."""
+    allowed = frozenset(roles) | {Role.admin}
+
+    def check(user: CurrentUser) -> User:
+        if not user.roles & allowed:
+            raise HTTPException(status_code=403, detail="Anda tidak memiliki akses ke halaman ini.")
+        return user
+
+    check.allowed_roles = allowed  # read by the access-matrix test
+    return check
+
+
+Staff = Annotated[User, Depends(require_role(Role.opd_admin, Role.kominfo))]
+Monitor = Annotated[User, Depends(require_role(Role.kominfo))]
+Admin = Annotated[User, Depends(require_role(Role.admin))]

@@ -1,0 +1,85 @@
+"""Server-side sessions: the cookie carries a random token, the database its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import AuthSession
+from app.config import Settings
+
+COOKIE_NAME = "cakap_session"
+# Writing last_seen_at on every request would turn every page view into a write;
+# a minute of precision is plenty for an idle timeout counted in hours.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(
+    db: Session,
+    *,
+    user_id: int,
+    settings: Settings,
+    now: datetime,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> str:
+    """Start a session and return the raw token for the cookie (never stored)."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        AuthSession(
+            id=token_hash(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(minutes=settings.session_absolute_minutes),
+            ip=ip,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    return token
+
+
+def load(
+    db: Session, token: str | None, *, settings: Settings, now: datetime
+) -> AuthSession | None:
+    """The live session for a cookie token, or None. Expired sessions are deleted."""
+    if not token or len(token) > 128:
+        return None
+    auth = db.get(AuthSession, token_hash(token))
+    if auth is None:
+        return None
+    idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if now >= auth.expires_at or now >= idle_limit or not auth.user.active:
+        db.delete(auth)
+        db.commit()
+        return None
+    if now - auth.last_seen_at >= TOUCH_INTERVAL:
+        auth.last_seen_at = now
+        db.commit()
+    return auth
+
+
+def destroy(db: Session, session_id: str) -> None:
+    db.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+
+def destroy_all_for_user(db: Session, user_id: int, *, keep: str | None = None) -> None:
+    stmt = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep:
+        stmt = stmt.where(AuthSession.id != keep)
+    db.execute(stmt)
+
+
+def purge_expired(db: Session, *, now: datetime) -> int:
+    ids = db.scalars(select(AuthSession.id).where(AuthSession.expires_at <= now)).all()
+    if ids:
+        db.execute(delete(AuthSession).where(AuthSession.id.in_(ids)))
+    return len(ids)

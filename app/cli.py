@@ -1,0 +1,219 @@
+"""The `cakap` command. Subcommands call services; they never duplicate their logic.
+
+Exit codes: 0 ok, 1 problems found, 2 usage or environment error.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from app import migrate
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+
+app = typer.Typer(help="Cakap — LMS pelatihan ASN untuk pemerintah kota.", no_args_is_help=True)
+db_app = typer.Typer(help="Migrasi database.", no_args_is_help=True)
+user_app = typer.Typer(help="Kelola pengguna.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]Galat:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def db_session(check: bool = True):
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    try:
+        if check:
+            migrate.ensure_migrated(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except migrate.DatabaseNotMigrated as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _fail(f"database tidak dapat dihubungi ({settings.db_url.split('@')[-1]}): {exc.orig}")
+    finally:
+        engine.dispose()
+
+
+def _hasher():
+    from app.auth.passwords import Hasher
+
+    s = get_settings()
+    return Hasher(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Alamat yang didengarkan."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Jumlah proses worker."),
+    reload: bool = typer.Option(
+        False, help="Muat ulang otomatis saat kode berubah (pengembangan)."
+    ),
+    proxy_headers: bool = typer.Option(False, help="Percayai X-Forwarded-* dari proxy (nginx)."),
+) -> None:
+    """Jalankan server web."""
+    import uvicorn
+
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.ensure_migrated(engine)
+    except migrate.DatabaseNotMigrated as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _fail(f"database tidak dapat dihubungi: {exc.orig}")
+    finally:
+        engine.dispose()
+    console.print(f"Cakap berjalan di http://{host}:{port}")
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=proxy_headers,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Migrasikan database ke revisi terbaru."""
+    settings = get_settings()
+    try:
+        migrate.upgrade(settings.db_url, revision)
+    except OperationalError as exc:
+        _fail(f"database tidak dapat dihubungi: {exc.orig}")
+    except SQLAlchemyError as exc:
+        _fail(f"migrasi gagal: {exc}")
+    console.print(
+        f"Database pada revisi {migrate.head_revision() if revision == 'head' else revision}."
+    )
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Revisi tujuan, mis. 'base' atau '-1'."),
+) -> None:
+    """Kembalikan database ke revisi sebelumnya."""
+    migrate.downgrade(get_settings().db_url, revision)
+    console.print(f"Database diturunkan ke {revision}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Tampilkan revisi database saat ini."""
+    engine = make_engine(get_settings().db_url)
+    try:
+        console.print(
+            f"sekarang: {migrate.current_revision(engine)}  terbaru: {migrate.head_revision()}"
+        )
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def demo(
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Lewati bila database sudah berisi pengguna."
+    ),
+    people: int = typer.Option(36, help="Jumlah ASN contoh."),
+) -> None:
+    """Isi database dengan data contoh dan tampilkan akun demo."""
+    from app import demo as demo_data
+
+    with db_session() as db:
+        if not demo_data.is_empty(db):
+            if if_empty:
+                console.print("Database sudah berisi data; data demo dilewati.")
+                return
+            _fail("database sudah berisi pengguna; data demo hanya untuk database kosong.", 1)
+        accounts = demo_data.load(db, hasher=_hasher(), people=people)
+        _after_demo(db)
+    table = Table(title="Akun demo (kata sandi sama untuk semua: " + demo_data.DEMO_PASSWORD + ")")
+    table.add_column("Peran")
+    table.add_column("NIP (login)")
+    table.add_column("Nama")
+    for a in accounts:
+        table.add_row(a.role, a.login, a.name)
+    console.print(table)
+
+
+def _after_demo(db) -> None:
+    """Hook for later domains (courses, progress) to add their demo data."""
+
+
+@user_app.command("create")
+def user_create(
+    name: str = typer.Option(..., "--name", help="Nama lengkap."),
+    nip: str = typer.Option(None, "--nip", help="NIP 18 digit."),
+    email: str = typer.Option(None, "--email"),
+    opd: str = typer.Option(None, "--opd", help="Kode OPD."),
+    role: list[str] = typer.Option(
+        [], "--role", help="learner, opd_admin, kominfo, admin (boleh berulang)."
+    ),
+    password: str = typer.Option(
+        None, "--password", help="Kata sandi (bila kosong akan ditanyakan).", hide_input=True
+    ),
+) -> None:
+    """Buat pengguna baru."""
+    from app.auth.passwords import password_problem
+    from app.users.models import Role
+    from app.users.service import UserError, create_user, get_opd_by_code
+
+    try:
+        roles = {Role(r) for r in role}
+    except ValueError:
+        _fail(f"peran tidak dikenal: {role}; pilih dari {', '.join(r.value for r in Role)}")
+    if password is None:
+        password = typer.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, nip=nip)
+    if problem:
+        _fail(problem)
+    with db_session() as db:
+        opd_row = None
+        if opd:
+            opd_row = get_opd_by_code(db, opd)
+            if opd_row is None:
+                _fail(f"OPD dengan kode '{opd}' tidak ada.")
+        try:
+            user = create_user(
+                db,
+                full_name=name,
+                nip=nip,
+                email=email,
+                opd=opd_row,
+                roles=roles,
+                password=password,
+                hasher=_hasher(),
+            )
+            db.commit()
+        except UserError as exc:
+            _fail(str(exc))
+        console.print(
+            f"Pengguna #{user.id} {user.full_name} dibuat dengan peran "
+            f"{', '.join(sorted(r.value for r in user.roles))}."
+        )
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app(prog_name="cakap")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""One settings object for the whole instance (env prefix CAKAP_)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAKAP_", env_file=".env", extra="ignore")
+
+    # Where the embedded database, the generated secret key and signing keys live.
+    data_dir: Path = Field(default=PROJECT_ROOT / "var")
+    database_url: str | None = None
+    secret_key: str | None = None
+    courses_dir: Path = Field(default=PROJECT_ROOT / "courses")
+    sync_courses_on_startup: bool = True
+
+    city_name: str = "Kota Bandar Lampung"
+    office_name: str = "Dinas Komunikasi dan Informatika"
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "id"
+
+    # Sessions: idle and absolute lifetime, in minutes.
+    session_idle_minutes: int = 120
+    session_absolute_minutes: int = 12 * 60
+
+    # Login throttling (stored in the database, so it holds across workers).
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_max_failures_per_ip: int = 50
+
+    # argon2id cost. Production defaults sit above OWASP's minimum (19 MiB, t=2, p=1);
+    # tests lower them through the environment.
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    argon2_parallelism: int = 4
+
+    log_json: bool = False
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_not_weak(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("CAKAP_SECRET_KEY harus minimal 32 karakter")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cakap.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The instance secret: given, or generated once and kept in data_dir.
+
+        Several workers may start at once, so the file is created exclusively and a
+        loser of that race reads the winner's key.
+        """
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret_key"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip().encode()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def get_settings() -> Settings:
+    return Settings()

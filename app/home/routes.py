@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.home import service
+from app.web import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, db: SessionDep, user: CurrentUser):
+    return render(request, "home/home.html", service.home_context(db, user=user))

@@ -1,0 +1,82 @@
+"""Bahasa Indonesia first: message ids are Indonesian; other locales come from Babel catalogs.
+
+Catalogs are read from the `.po` files at start-up (no compiled `.mo` to keep in sync), and
+the locale of the current request lives in a context variable set by the middleware.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache, lru_cache
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES = {"id": "Bahasa Indonesia", "en": "English"}
+DEFAULT_LOCALE = "id"
+LOCALE_DIR = Path(__file__).parent / "locale"
+TIMEZONE = "Asia/Jakarta"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=locale)
+    return {
+        m.id: m.string for m in cat if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
+    }
+
+
+def gettext(message: str) -> str:
+    locale = current_locale.get()
+    if locale == DEFAULT_LOCALE:
+        return message
+    return catalog(locale).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    # Bahasa Indonesia has no plural forms; English catalogs keep the singular id.
+    return gettext(singular if n == 1 else plural)
+
+
+_ = gettext
+
+
+def pick_locale(value: str | None) -> str:
+    return value if value in LOCALES else DEFAULT_LOCALE
+
+
+def fmt_date(value: date | datetime | None, style: str = "long") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, style, tzinfo=TIMEZONE, locale=current_locale.get())
+    return format_date(value, style, locale=current_locale.get())
+
+
+def fmt_day(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return format_date(value.astimezone(_tz()).date(), "long", locale=current_locale.get())
+
+
+def fmt_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=current_locale.get())
+
+
+@lru_cache(maxsize=1)
+def _tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(TIMEZONE)

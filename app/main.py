@@ -1,0 +1,67 @@
+"""Application factory: middleware, static files, routers — nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.auth.csrf import csrf_protect
+from app.auth.passwords import Hasher
+from app.auth.routes import router as auth_router
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.home.routes import router as home_router
+from app.logs import RequestLogger
+from app.migrate import ensure_migrated
+from app.ops.routes import router as ops_router
+from app.web import RequestContextMiddleware
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    check_migrations: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The engine is made here, after any fork by the process manager.
+        engine = make_engine(settings.db_url)
+        if check_migrations:
+            ensure_migrated(engine)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Cakap",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.hasher = Hasher(
+        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        secure_cookies=settings.secure_cookies,
+        logger=RequestLogger(json_format=settings.log_json),
+    )
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
+    app.include_router(ops_router)
+    app.include_router(auth_router)
+    app.include_router(home_router)
+    errors.install(app)
+    return app

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+from app.opds.models import Opd
+
+
+class Role(enum.StrEnum):
+    learner = "learner"
+    opd_admin = "opd_admin"
+    kominfo = "kominfo"
+    admin = "admin"
+
+
+class EmploymentStatus(enum.StrEnum):
+    CPNS = "CPNS"
+    PNS = "PNS"
+    PPPK = "PPPK"
+    # Honorer, guests, PPPK in process: identified by NIK, flagged as non-ASN in reports.
+    NON_ASN = "NON_ASN"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 18-digit NIP; NULL only for non-ASN staff (who log in by email).
+    nip: Mapped[str | None] = mapped_column(String(18), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"), index=True)
+    jabatan: Mapped[str | None] = mapped_column(String(200))
+    golongan: Mapped[str | None] = mapped_column(String(16))
+    employment_status: Mapped[EmploymentStatus] = mapped_column(
+        Enum(EmploymentStatus, native_enum=False, length=16, validate_strings=True),
+        default=EmploymentStatus.PNS,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    # NULL until the person sets a password (activation); such accounts cannot log in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None]
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    opd: Mapped[Opd | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_roles(self, roles: set[Role]) -> None:
+        keep = [r for r in self.role_rows if r.role in roles]
+        have = {r.role for r in keep}
+        self.role_rows = keep + [UserRole(role=r) for r in sorted(roles - have)]
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, validate_strings=True)
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

@@ -1,0 +1,87 @@
+"""NIP (Nomor Induk Pegawai) and NIK validation — pure functions.
+
+An 18-digit NIP is YYYYMMDD (birth date) + YYYYMM (TMT, first appointment) + G (gender,
+1 or 2) + NNN (sequence number).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class NipInfo:
+    birth_date: date
+    tmt_year: int
+    tmt_month: int
+    gender: int  # 1 = laki-laki, 2 = perempuan
+    sequence: int
+
+
+class InvalidNip(ValueError):
+    pass
+
+
+def normalize_nip(raw: str) -> str:
+    """Strip the spaces and dots people type into NIPs ("19900101 201501 1 001")."""
+    return re.sub(r"[\s.\-]", "", raw or "")
+
+
+def parse_nip(raw: str) -> NipInfo:
+    nip = normalize_nip(raw)
+    if not _DIGITS.fullmatch(nip or "x"):
+        raise InvalidNip("NIP hanya boleh berisi angka")
+    if len(nip) != 18:
+        raise InvalidNip(f"NIP harus 18 digit (tertulis {len(nip)} digit)")
+    try:
+        birth = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError as exc:
+        raise InvalidNip("digit 1–8 NIP bukan tanggal lahir yang valid") from exc
+    if birth.year < 1930:
+        raise InvalidNip("tahun lahir pada NIP tidak masuk akal")
+    tmt_year, tmt_month = int(nip[8:12]), int(nip[12:14])
+    if not 1 <= tmt_month <= 12:
+        raise InvalidNip("digit 9–14 NIP bukan bulan TMT yang valid")
+    if (tmt_year, tmt_month) <= (birth.year, birth.month):
+        raise InvalidNip("TMT pada NIP harus setelah tanggal lahir")
+    if tmt_year - birth.year < 15:
+        raise InvalidNip("TMT pada NIP terlalu dekat dengan tanggal lahir")
+    gender = int(nip[14])
+    if gender not in (1, 2):
+        raise InvalidNip("digit ke-15 NIP (jenis kelamin) harus 1 atau 2")
+    sequence = int(nip[15:18])
+    if sequence == 0:
+        raise InvalidNip("nomor urut NIP (digit 16–18) tidak boleh 000")
+    return NipInfo(birth, tmt_year, tmt_month, gender, sequence)
+
+
+def nip_problem(raw: str) -> str | None:
+    try:
+        parse_nip(raw)
+    except InvalidNip as exc:
+        return str(exc)
+    return None
+
+
+def looks_like_nip(raw: str) -> bool:
+    """True when the input is meant as a NIP (digits, spaces) rather than an email."""
+    return "@" not in raw and bool(re.fullmatch(r"[\d\s.\-]+", raw.strip()))
+
+
+def nik_problem(raw: str) -> str | None:
+    """A 16-digit NIK: region code (6) + DDMMYY birth date (DD + 40 for women) + 4 digits."""
+    nik = normalize_nip(raw)
+    if not nik.isdigit():
+        return "NIK hanya boleh berisi angka"
+    if len(nik) != 16:
+        return f"NIK harus 16 digit (tertulis {len(nik)} digit)"
+    day, month = int(nik[6:8]), int(nik[8:10])
+    if day > 40:
+        day -= 40
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return "digit 7–12 NIK bukan tanggal lahir yang masuk akal"
+    return None

@@ -1,0 +1,139 @@
+"""Templates, page rendering and the request middleware shared by every page."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.auth.csrf import token_for
+from app.config import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
+ANON_COOKIE = "cakap_anon"
+LANG_COOKIE = "cakap_lang"
+
+templates = Jinja2Blocks(
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+)
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+templates.env.filters.update(tanggal=i18n.fmt_date, hari=i18n.fmt_day, angka=i18n.fmt_number)
+templates.env.globals["LOCALES"] = i18n.LOCALES
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+]
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and not request.headers.get(
+        "hx-history-restore-request"
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page, or only `block` of it when htmx asked for a fragment."""
+    ctx = {
+        "user": getattr(getattr(request.state, "auth", None), "user", None),
+        "csrf_token": token_for(request),
+        "settings": request.app.state.settings,
+        "locale": i18n.current_locale.get(),
+    }
+    ctx.update(context or {})
+    kwargs: dict[str, Any] = {}
+    if block and is_htmx(request):
+        kwargs["block_name"] = block
+    response = templates.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers, **kwargs
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def redirect_after_post(request: Request, url: str) -> Response:
+    """303 for plain forms; HX-Redirect for htmx (which would otherwise swap the next page in)."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class RequestContextMiddleware:
+    """Per request: locale, anonymous CSRF nonce cookie, request id, security headers."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, logger=None):
+        self.app = app
+        self.secure = secure_cookies
+        self.logger = logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        nonce = request.cookies.get(ANON_COOKIE)
+        new_nonce = None
+        if not nonce or len(nonce) > 64:
+            nonce = new_nonce = secrets.token_urlsafe(16)
+        state = scope.setdefault("state", {})
+        state["anon_nonce"] = nonce
+        state["request_id"] = request_id = uuid.uuid4().hex[:16]
+        token = i18n.current_locale.set(i18n.pick_locale(request.cookies.get(LANG_COOKIE)))
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                headers.append((b"x-request-id", request_id.encode()))
+                if new_nonce:
+                    cookie = f"{ANON_COOKIE}={new_nonce}; Path=/; HttpOnly; SameSite=Lax"
+                    if self.secure:
+                        cookie += "; Secure"
+                    headers.append((b"set-cookie", cookie.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            i18n.current_locale.reset(token)
+            if self.logger is not None:
+                self.logger.request(scope, state, status, time.perf_counter() - started)

@@ -1,0 +1,106 @@
+"""Every route × every role, generated from the app's route table (deny by default).
+
+Each route must appear in RULES. A new route without a rule fails `test_every_route_has_a_rule`,
+and the rule must agree with the dependencies the route really declares.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+
+from app.auth.deps import current_user
+from tests.conftest import NIPS
+
+PUBLIC, LOGIN = "public", "login"
+STAFF = frozenset({"opd_admin", "kominfo", "admin"})
+MONITOR = frozenset({"kominfo", "admin"})
+ADMIN = frozenset({"admin"})
+
+# (method, path) -> PUBLIC | LOGIN | frozenset of roles allowed
+RULES: dict[tuple[str, str], object] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/masuk"): PUBLIC,
+    ("POST", "/masuk"): PUBLIC,
+    ("POST", "/keluar"): PUBLIC,
+    ("POST", "/bahasa"): PUBLIC,
+    ("GET", "/"): LOGIN,
+    ("GET", "/akun"): LOGIN,
+    ("POST", "/akun/kata-sandi"): LOGIN,
+}
+
+# Sample values for path parameters, so every GET route can be requested.
+PATH_SAMPLES: dict[str, str] = {}
+
+ROLES_OF = {"learner": "alice", "opd_admin": "olga", "kominfo": "kiki", "admin": "adi"}
+
+
+def _routes(app):
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, route
+
+
+def _declared_rule(route: APIRoute):
+    """What the route's dependencies enforce: roles, login, or nothing."""
+    stack = list(route.dependant.dependencies)
+    login = False
+    while stack:
+        dep = stack.pop()
+        allowed = getattr(dep.call, "allowed_roles", None)
+        if allowed is not None:
+            return frozenset(r.value for r in allowed)
+        if dep.call is current_user:
+            login = True
+        stack.extend(dep.dependencies)
+    return LOGIN if login else PUBLIC
+
+
+def test_every_route_has_a_rule(app):
+    missing, wrong = [], []
+    for method, route in _routes(app):
+        key = (method, route.path)
+        if key not in RULES:
+            missing.append(key)
+        elif _declared_rule(route) != RULES[key]:
+            wrong.append((key, _declared_rule(route), RULES[key]))
+    assert not missing, f"routes without an access rule: {missing}"
+    assert not wrong, f"routes whose dependencies disagree with their rule: {wrong}"
+
+
+def _fill(path: str) -> str:
+    for name, value in PATH_SAMPLES.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES_OF])
+def test_get_matrix(app, make_client, people, role):
+    c = make_client()
+    if role != "anonymous":
+        c.login(NIPS[ROLES_OF[role]])
+    for method, route in _routes(app):
+        if method != "GET":
+            continue
+        rule = RULES[(method, route.path)]
+        response = c.get(_fill(route.path), follow_redirects=False)
+        if rule == PUBLIC:
+            assert response.status_code in (200, 303), route.path
+        elif role == "anonymous":
+            assert response.status_code == 303, route.path
+            assert response.headers["location"].startswith("/masuk")
+        elif rule == LOGIN or role in rule:
+            assert response.status_code == 200, (route.path, role, response.status_code)
+        else:
+            assert response.status_code == 403, (route.path, role, response.status_code)
+
+
+def test_post_routes_refuse_missing_csrf(app, make_client, people):
+    c = make_client()
+    c.login(NIPS["adi"])
+    for method, route in _routes(app):
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = c.request(method, _fill(route.path), data={}, follow_redirects=False)
+            assert response.status_code == 403, route.path

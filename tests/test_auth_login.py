@@ -1,0 +1,260 @@
+"""Login, logout, sessions, throttling and CSRF through HTTP — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.auth.models import AuthSession
+from tests.conftest import NIPS, PASSWORD
+
+
+def test_login_page_is_indonesian_and_sets_anon_cookie(client):
+    response = client.get("/masuk")
+    assert response.status_code == 200
+    assert "Masuk ke Cakap" in response.text
+    assert "NIP atau email" in response.text
+    assert "cakap_anon" in response.cookies
+
+
+def test_anonymous_is_redirected_to_login(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/masuk?next=/"
+
+
+def test_login_with_nip_then_home(client, people):
+    response = client.login(NIPS["alice"])
+    assert response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "cakap_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Alice Rahmawati" in home.text
+
+
+def test_login_with_spaced_nip_and_email(client, people):
+    spaced = "19900101 201501 2 001"
+    client.login(spaced)
+    assert client.get("/").status_code == 200
+    client.submit("/keluar", page="/")
+    client.login("ALICE@uji.go.id")
+    assert "Alice" in client.get("/").text
+
+
+def test_wrong_password_unknown_and_malformed_nip(client, people, db):
+    r = client.submit("/masuk", {"identifier": NIPS["alice"], "password": "salah-sekali"})
+    assert r.status_code == 422
+    assert "NIP/email atau kata sandi salah" in r.text
+    r = client.submit("/masuk", {"identifier": "199901012020011999", "password": "apa-saja-123"})
+    assert r.status_code == 422
+    assert "NIP/email atau kata sandi salah" in r.text  # same message: no account enumeration
+    r = client.submit("/masuk", {"identifier": "12345", "password": "apa-saja-123"})
+    assert r.status_code == 422
+    assert "NIP harus 18 digit" in r.text
+    assert db.scalar(select(func.count()).select_from(AuthSession)) == 0
+    actions = db.scalars(select(AuditEvent.action)).all()
+    assert actions.count("login.failed") == 2
+
+
+def test_htmx_login_error_returns_fragment(client, people):
+    token = client.csrf()
+    r = client.post(
+        "/masuk",
+        data={"identifier": NIPS["alice"], "password": "salah-sekali", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert "<html" not in r.text
+    assert 'id="login-form"' in r.text and "kata sandi salah" in r.text
+
+
+def test_htmx_login_success_uses_hx_redirect(client, people):
+    token = client.csrf()
+    r = client.post(
+        "/masuk",
+        data={
+            "identifier": NIPS["alice"],
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/akun",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert r.headers["HX-Redirect"] == "/akun"
+
+
+def test_open_redirect_refused(client, people):
+    token = client.csrf()
+    r = client.post(
+        "/masuk",
+        data={
+            "identifier": NIPS["alice"],
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
+
+
+def test_sixth_wrong_password_is_throttled(client, people, clock):
+    for _ in range(5):
+        r = client.submit("/masuk", {"identifier": NIPS["bob"], "password": "salah-sekali"})
+        assert r.status_code == 422
+    r = client.submit("/masuk", {"identifier": NIPS["bob"], "password": PASSWORD})
+    assert r.status_code == 429
+    assert "Terlalu banyak percobaan" in r.text
+    # Other accounts are unaffected.
+    client.login(NIPS["alice"])
+    client.submit("/keluar", page="/")
+    # After the window passes, the right password works again.
+    clock.advance(minutes=16)
+    client.login(NIPS["bob"])
+
+
+def test_session_rotates_at_login_and_dies_at_logout(client, people, db):
+    client.login(NIPS["alice"])
+    first = client.cookies.get("cakap_session")
+    client.submit("/keluar", page="/")
+    assert db.scalar(select(func.count()).select_from(AuthSession)) == 0
+    assert client.get("/", follow_redirects=False).status_code == 303
+    # A login while a (planted) session cookie exists issues a new id.
+    client.cookies.clear()
+    client.cookies.set("cakap_session", first, domain="testserver.local")
+    client.login(NIPS["alice"])
+    assert client.cookies.get("cakap_session") != first
+
+
+def test_idle_and_absolute_timeouts(client, people, clock):
+    client.login(NIPS["alice"])
+    clock.advance(minutes=119)
+    assert client.get("/").status_code == 200  # activity keeps it alive
+    clock.advance(minutes=119)
+    assert client.get("/").status_code == 200
+    clock.advance(minutes=121)  # idle too long
+    assert client.get("/", follow_redirects=False).status_code == 303
+    client.login(NIPS["alice"])
+    for _ in range(7):  # active all day, but the absolute limit (12 h) still ends it
+        clock.advance(minutes=110)
+        assert client.get("/").status_code == 200
+    clock.advance(minutes=110)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_post_without_csrf_is_refused_and_changes_nothing(client, people, db):
+    client.login(NIPS["alice"])
+    r = client.post(
+        "/akun/kata-sandi",
+        data={"current": PASSWORD, "new": "baru-sekali-123", "confirm": "baru-sekali-123"},
+    )
+    assert r.status_code == 403
+    assert "CSRF" in r.text
+    # token in the query string does not count
+    token = client.csrf("/akun")
+    r = client.post(
+        f"/akun/kata-sandi?csrf_token={token}",
+        data={"current": PASSWORD, "new": "baru-sekali-123", "confirm": "baru-sekali-123"},
+    )
+    assert r.status_code == 403
+    client.submit("/keluar", page="/")
+    client.login(NIPS["alice"])  # old password still works
+
+
+def test_csrf_token_of_another_session_is_refused(make_client, people):
+    a, b = make_client(), make_client()
+    a.login(NIPS["alice"])
+    b.login(NIPS["bob"])
+    token_b = b.csrf("/akun")
+    r = a.post("/keluar", data={"csrf_token": token_b})
+    assert r.status_code == 403
+    r = a.post("/keluar", headers={"X-CSRF-Token": token_b})
+    assert r.status_code == 403
+    assert a.get("/").status_code == 200  # still logged in
+
+
+def test_htmx_header_token_is_accepted(client, people):
+    client.login(NIPS["alice"])
+    html = client.get("/").text
+    import json
+    import re
+
+    headers = json.loads(re.search(r"hx-headers='([^']+)'", html).group(1))
+    r = client.post("/keluar", headers={**headers, "HX-Request": "true"})
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/masuk"
+
+
+def test_password_change_rotates_and_kills_other_sessions(make_client, people):
+    a, b = make_client(), make_client()
+    a.login(NIPS["alice"])
+    b.login(NIPS["alice"])
+    before = a.cookies.get("cakap_session")
+    r = a.submit(
+        "/akun/kata-sandi",
+        {
+            "current": PASSWORD,
+            "new": "frasa-baru-yang-panjang",
+            "confirm": "frasa-baru-yang-panjang",
+        },
+        page="/akun",
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert a.cookies.get("cakap_session") != before
+    assert "berhasil diubah" in a.get(r.headers["location"]).text
+    assert b.get("/", follow_redirects=False).status_code == 303  # the other session died
+    a.submit("/keluar", page="/")
+    a.login(NIPS["alice"], "frasa-baru-yang-panjang")
+
+
+def test_password_change_validation(client, people):
+    client.login(NIPS["alice"])
+    r = client.submit(
+        "/akun/kata-sandi",
+        {
+            "current": "salah-salah",
+            "new": "frasa-baru-yang-panjang",
+            "confirm": "frasa-baru-yang-panjang",
+        },
+        page="/akun",
+    )
+    assert r.status_code == 422 and "saat ini salah" in r.text
+    r = client.submit(
+        "/akun/kata-sandi",
+        {"current": PASSWORD, "new": "pendek", "confirm": "pendek"},
+        page="/akun",
+    )
+    assert r.status_code == 422 and "minimal 10 karakter" in r.text
+    r = client.submit(
+        "/akun/kata-sandi",
+        {"current": PASSWORD, "new": "frasa-baru-yang-panjang", "confirm": "lain"},
+        page="/akun",
+    )
+    assert r.status_code == 422 and "tidak sama" in r.text
+
+
+def test_over_long_fields_get_clear_errors(client, people):
+    r = client.submit("/masuk", {"identifier": "9" * 300, "password": "x"})
+    assert r.status_code == 422
+    assert "terlalu panjang" in r.text
+    r = client.submit("/masuk", {"identifier": "a" * 5000, "password": "x"})
+    assert r.status_code == 422
+    assert "Data tidak valid" in r.text
+
+
+def test_inactive_user_cannot_log_in(client, people, db):
+    people.bob.active = False
+    db.commit()
+    r = client.submit("/masuk", {"identifier": NIPS["bob"], "password": PASSWORD})
+    assert r.status_code == 422
+
+
+def test_english_locale(client, people):
+    client.login(NIPS["alice"])
+    r = client.submit("/bahasa", {"locale": "en"}, page="/")
+    assert r.status_code == 200
+    page = client.get("/akun").text
+    assert "Change password" in page
+    assert "Ganti kata sandi" not in page
