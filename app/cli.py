@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -16,15 +17,19 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.quizzes.cli import quiz_app
 
 app = typer.Typer(help="Cakap — LMS pelatihan ASN untuk pemerintah kota.", no_args_is_help=True)
 db_app = typer.Typer(help="Migrasi database.", no_args_is_help=True)
 user_app = typer.Typer(help="Kelola pengguna.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+courses_app = typer.Typer(help="Kursus dari folder courses/.", no_args_is_help=True)
+app.add_typer(courses_app, name="courses")
+app.add_typer(quiz_app, name="quiz")
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -155,7 +160,16 @@ def demo(
 
 
 def _after_demo(db) -> None:
-    """Hook for later domains (courses, progress) to add their demo data."""
+    """Load the shipped courses and give demo learners some progress to look at."""
+    from app import demo as demo_data
+    from app.courses.sync import sync_courses
+    from app.db import utcnow
+
+    report = sync_courses(db, root=get_settings().courses_dir, now=utcnow())
+    if report.errors:
+        for problem in report.errors:
+            err.print(str(problem), markup=False)
+    demo_data.progress(db, now=utcnow())
 
 
 @user_app.command("create")
@@ -209,6 +223,48 @@ def user_create(
             f"Pengguna #{user.id} {user.full_name} dibuat dengan peran "
             f"{', '.join(sorted(r.value for r in user.roles))}."
         )
+
+
+@courses_app.command("check")
+def courses_check(
+    path: Path = typer.Argument(None, help="Folder kursus (bawaan: CAKAP_COURSES_DIR)."),
+) -> None:
+    """Validasi berkas kursus; keluar dengan kode 1 bila ada galat."""
+    from app.courses.loader import load_catalogue, load_course
+
+    root = path or get_settings().courses_dir
+    if not root.is_dir():
+        _fail(f"folder {root} tidak ada.")
+    if (root / "course.yaml").exists():
+        course, problems = load_course(root)
+        courses = {course.slug: course} if course else {}
+    else:
+        courses, problems = load_catalogue(root)
+    for problem in sorted(problems):
+        (err if problem.level == "error" else console).print(str(problem), markup=False)
+    errors = [p for p in problems if p.level == "error"]
+    warnings = len(problems) - len(errors)
+    console.print(f"{len(courses)} kursus valid, {len(errors)} galat, {warnings} peringatan.")
+    if errors:
+        raise typer.Exit(1)
+
+
+@courses_app.command("sync")
+def courses_sync() -> None:
+    """Muat folder kursus ke database (kursus bermasalah tetap pada versi baik terakhir)."""
+    from app.courses.sync import sync_courses
+    from app.db import utcnow
+
+    settings = get_settings()
+    with db_session() as db:
+        report = sync_courses(db, root=settings.courses_dir, now=utcnow())
+    for problem in report.problems:
+        (err if problem.level == "error" else console).print(str(problem), markup=False)
+    for label, slugs in report.summary().items():
+        if slugs:
+            console.print(f"{label}: {', '.join(slugs)}")
+    if report.errors:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -98,9 +98,25 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def write_locked(session: Session) -> Session:
     """Ask for the database write lock up front (SQLite BEGIN IMMEDIATE) for read-then-write work.
 
-    Must be called before the session's first statement. On PostgreSQL it is a no-op;
-    row locks (SELECT … FOR UPDATE) or unique constraints do the job there.
+    A read transaction already open (e.g. from loading the current user) is committed
+    first: SQLite cannot upgrade it to a write lock without risking "database is locked".
+    On PostgreSQL it is a no-op; row locks or unique constraints do the job there.
     """
     if session.get_bind().dialect.name == "sqlite":
+        if session.in_transaction():
+            session.commit()
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     return session
+
+
+def insert_ignore(
+    session: Session, model: type[Base], values: dict, *, conflict: list[str]
+) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on either database: idempotent under races
+    (double clicks, two tabs, two workers) without catching IntegrityError."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))

@@ -156,3 +156,40 @@ def load(db: Session, *, hasher: Hasher, people: int = 36, seed: int = 2026) -> 
         )
     db.commit()
     return accounts
+
+
+def progress(db: Session, *, now) -> None:
+    """Enrol demo people in the shipped courses with varied progress (CPNS in onboarding)."""
+    from datetime import timedelta
+
+    from app.courses.models import Course, CourseModule
+    from app.progress import service as progress_service
+
+    rng = random.Random(7)
+    courses = {c.slug: c for c in db.scalars(select(Course).where(Course.archived.is_(False)))}
+    onboarding = courses.get("orientasi-digital-cpns")
+    if onboarding is None:
+        return
+    modules = list(
+        db.scalars(
+            select(CourseModule)
+            .where(CourseModule.course_id == onboarding.id, CourseModule.archived.is_(False))
+            .order_by(CourseModule.position)
+        )
+    )
+    people = db.scalars(
+        select(User).where(User.employment_status == EmploymentStatus.CPNS).order_by(User.id)
+    ).all()
+    for person in people:
+        enrolment = progress_service.enrol(
+            db,
+            user_id=person.id,
+            course=onboarding,
+            now=now - timedelta(days=20),
+            source="assigned",
+            due_date=(now + timedelta(days=rng.randint(-5, 30))).date(),
+        )
+        for module in modules[: rng.randint(0, len(modules))]:
+            progress_service.mark_completed(
+                db, enrolment=enrolment, module=module, now=now - timedelta(days=rng.randint(0, 15))
+            )

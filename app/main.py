@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -14,12 +15,17 @@ from app.auth.csrf import csrf_protect
 from app.auth.passwords import Hasher
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.courses.admin_routes import router as courses_admin_router
+from app.courses.routes import router as courses_router
+from app.courses.sync import sync_courses
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
 from app.ops.routes import router as ops_router
 from app.web import RequestContextMiddleware
+
+log = logging.getLogger("cakap")
 
 
 def create_app(
@@ -38,6 +44,11 @@ def create_app(
             ensure_migrated(engine)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        if settings.sync_courses_on_startup:
+            with app.state.sessionmaker() as db:
+                report = sync_courses(db, root=settings.courses_dir, now=clock())
+            for problem in report.problems:
+                log.warning("course problem: %s", problem)
         yield
         engine.dispose()
 
@@ -63,5 +74,7 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(auth_router)
     app.include_router(home_router)
+    app.include_router(courses_router)
+    app.include_router(courses_admin_router)
     errors.install(app)
     return app

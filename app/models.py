@@ -2,8 +2,33 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import AuthSession, LoginAttempt
+from app.courses.models import (
+    Course,
+    CourseModule,
+    CourseQuiz,
+    CourseSyncRun,
+    ModuleVersion,
+    QuizVersion,
+)
 from app.db import Base
 from app.opds.models import Opd
+from app.progress.models import Enrolment, ModuleProgress
 from app.users.models import User, UserRole
 
-__all__ = ["AuditEvent", "AuthSession", "Base", "LoginAttempt", "Opd", "User", "UserRole"]
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Course",
+    "CourseModule",
+    "CourseQuiz",
+    "CourseSyncRun",
+    "Enrolment",
+    "LoginAttempt",
+    "ModuleProgress",
+    "ModuleVersion",
+    "Opd",
+    "QuizVersion",
+    "User",
+    "UserRole",
+]

@@ -99,7 +99,17 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDoc:
     except yaml.YAMLError as exc:
         raise SourceError(Problem(path, 1 + line_offset, f"YAML tidak valid: {exc}")) from exc
     lines: dict[Loc, int] = {}
-    data = None if node is None else _construct(node, (), lines, path)
+    try:
+        data = None if node is None else _construct(node, (), lines, path)
+    except SourceError:
+        raise
+    except yaml.MarkedYAMLError as exc:  # unknown tags, unhashable keys
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        raise SourceError(Problem(path, line, f"YAML tidak valid: {exc.problem or exc}")) from exc
+    except (ValueError, TypeError, RecursionError, yaml.YAMLError) as exc:
+        # e.g. an impossible date (2024-13-45) or a self-referencing alias
+        raise SourceError(Problem(path, 1 + line_offset, f"YAML tidak valid: {exc}")) from exc
     if not lines:
         lines[()] = 1
     return YamlDoc(data=data, lines=lines, path=path, line_offset=line_offset)

@@ -49,3 +49,10 @@ def live_server(app):
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+def htmx_idle(page) -> None:
+    """Wait until htmx has no request in flight and has finished swapping and settling."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )

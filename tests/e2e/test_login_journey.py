@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import NIPS, PASSWORD
+from tests.e2e.conftest import htmx_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -17,6 +18,7 @@ def test_login_wrong_password_then_right(page: Page, live_server, people):
     page.get_by_label("Kata sandi").fill("salah-sekali")
     page.get_by_role("button", name="Masuk").click()
     expect(page.locator("#login-error")).to_contain_text("kata sandi salah")
+    htmx_idle(page)
     # htmx swapped only the form: the page did not reload, and the typed NIP is kept.
     expect(page.get_by_label("NIP atau email")).to_have_value(NIPS["kiki"])
     page.get_by_label("Kata sandi").fill(PASSWORD)

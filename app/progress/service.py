@@ -1,0 +1,260 @@
+"""Enrolment and progress: idempotent writes and a summary kept on each enrolment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.courses.models import Course, CourseModule, CourseQuiz
+from app.db import insert_ignore
+from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
+
+# Other domains (quizzes, bimtek attendance) register what they contribute to completion:
+# a function returning the ids of required quizzes the enrolment has passed, and extra
+# conditions that must hold before a course counts as complete.
+QuizPassLookup = Callable[[Session, Enrolment], set[int]]
+_quiz_pass_lookup: list[QuizPassLookup] = []
+_completion_listeners: list[Callable[[Session, Enrolment, datetime], None]] = []
+
+
+def register_quiz_lookup(fn: QuizPassLookup) -> None:
+    _quiz_pass_lookup.append(fn)
+
+
+def on_completion(fn: Callable[[Session, Enrolment, datetime], None]) -> None:
+    _completion_listeners.append(fn)
+
+
+class NotEnrollable(Exception):
+    pass
+
+
+def get_enrolment(db: Session, *, user_id: int, course_id: int) -> Enrolment | None:
+    return db.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+    )
+
+
+def enrol(
+    db: Session,
+    *,
+    user_id: int,
+    course: Course,
+    now: datetime,
+    source: str = "self",
+    due_date: date | None = None,
+) -> Enrolment:
+    """Enrol (idempotent). Self-enrolment only in open courses."""
+    if source == "self" and (course.enrolment_mode != "open" or course.archived):
+        raise NotEnrollable("Kursus ini tidak terbuka untuk pendaftaran mandiri.")
+    required = _required_count(db, course.id)
+    insert_ignore(
+        db,
+        Enrolment,
+        {
+            "user_id": user_id,
+            "course_id": course.id,
+            "source": source,
+            "due_date": due_date,
+            "enrolled_at": now,
+            "status": EnrolmentStatus.enrolled.value,
+            "items_done": 0,
+            "items_required": required,
+            "progress_percent": 0,
+        },
+        conflict=["user_id", "course_id"],
+    )
+    db.commit()
+    return get_enrolment(db, user_id=user_id, course_id=course.id)
+
+
+def _required_count(db: Session, course_id: int) -> int:
+    modules = db.scalars(
+        select(CourseModule.id).where(
+            CourseModule.course_id == course_id,
+            CourseModule.required.is_(True),
+            CourseModule.archived.is_(False),
+        )
+    ).all()
+    quizzes = db.scalars(
+        select(CourseQuiz.id).where(
+            CourseQuiz.course_id == course_id,
+            CourseQuiz.required.is_(True),
+            CourseQuiz.archived.is_(False),
+        )
+    ).all()
+    return len(modules) + len(quizzes)
+
+
+def _touch(enrolment: Enrolment, now: datetime) -> None:
+    enrolment.last_activity_at = now
+    if enrolment.started_at is None:
+        enrolment.started_at = now
+    if enrolment.status == EnrolmentStatus.enrolled:
+        enrolment.status = EnrolmentStatus.in_progress
+
+
+def mark_started(db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime) -> None:
+    insert_ignore(
+        db,
+        ModuleProgress,
+        {"enrolment_id": enrolment.id, "module_id": module.id, "started_at": now},
+        conflict=["enrolment_id", "module_id"],
+    )
+    _touch(enrolment, now)
+    db.commit()
+
+
+def mark_completed(
+    db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime
+) -> ModuleProgress:
+    """Mark a module read (idempotent: the first completion time is kept)."""
+    insert_ignore(
+        db,
+        ModuleProgress,
+        {"enrolment_id": enrolment.id, "module_id": module.id, "started_at": now},
+        conflict=["enrolment_id", "module_id"],
+    )
+    progress = db.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id
+        )
+    )
+    if progress.completed_at is None:
+        progress.completed_at = now
+        progress.completed_version_id = module.current_version_id
+    _touch(enrolment, now)
+    db.flush()
+    recompute(db, enrolment=enrolment, now=now)
+    db.commit()
+    return progress
+
+
+def passed_quiz_ids(db: Session, enrolment: Enrolment) -> set[int]:
+    passed: set[int] = set()
+    for lookup in _quiz_pass_lookup:
+        passed |= lookup(db, enrolment)
+    return passed
+
+
+def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
+    """Refresh the enrolment's summary; complete it when every required item is done."""
+    modules = db.scalars(
+        select(CourseModule.id).where(
+            CourseModule.course_id == enrolment.course_id,
+            CourseModule.required.is_(True),
+            CourseModule.archived.is_(False),
+        )
+    ).all()
+    quizzes = db.scalars(
+        select(CourseQuiz.id).where(
+            CourseQuiz.course_id == enrolment.course_id,
+            CourseQuiz.required.is_(True),
+            CourseQuiz.archived.is_(False),
+        )
+    ).all()
+    done_modules = set(
+        db.scalars(
+            select(ModuleProgress.module_id).where(
+                ModuleProgress.enrolment_id == enrolment.id,
+                ModuleProgress.completed_at.is_not(None),
+            )
+        )
+    )
+    passed = passed_quiz_ids(db, enrolment)
+    done = len(done_modules.intersection(modules)) + len(passed.intersection(quizzes))
+    required = len(modules) + len(quizzes)
+    enrolment.items_done = done
+    enrolment.items_required = required
+    enrolment.progress_percent = 100 if required == 0 else int(done * 100 // required)
+    if required and done >= required and enrolment.status != EnrolmentStatus.completed:
+        enrolment.status = EnrolmentStatus.completed
+        enrolment.completed_at = now
+        db.flush()
+        for listener in _completion_listeners:
+            listener(db, enrolment, now)
+
+
+@dataclass
+class OutlineItem:
+    kind: str  # module | quiz
+    id: int
+    slug: str
+    title: str
+    minutes: int | None
+    required: bool
+    status: str  # belum | sedang | selesai
+    updated: bool  # finished on an older version of the material
+
+
+def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list[OutlineItem]:
+    """The course's current items in order, with this learner's status for each."""
+    modules = db.scalars(
+        select(CourseModule)
+        .where(CourseModule.course_id == course.id, CourseModule.archived.is_(False))
+        .order_by(CourseModule.position)
+    ).all()
+    quizzes = db.scalars(
+        select(CourseQuiz)
+        .where(CourseQuiz.course_id == course.id, CourseQuiz.archived.is_(False))
+        .order_by(CourseQuiz.position)
+    ).all()
+    progress: dict[int, ModuleProgress] = {}
+    passed: set[int] = set()
+    if enrolment is not None:
+        progress = {
+            p.module_id: p
+            for p in db.scalars(
+                select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id)
+            )
+        }
+        passed = passed_quiz_ids(db, enrolment)
+    items: list[tuple[int, OutlineItem]] = []
+    for m in modules:
+        p = progress.get(m.id)
+        status = "belum" if p is None else ("selesai" if p.completed_at else "sedang")
+        updated = bool(p and p.completed_at and p.completed_version_id != m.current_version_id)
+        items.append(
+            (
+                m.position,
+                OutlineItem(
+                    "module", m.id, m.slug, m.title, m.minutes, m.required, status, updated
+                ),
+            )
+        )
+    for q in quizzes:
+        status = "selesai" if q.id in passed else "belum"
+        items.append(
+            (
+                q.position,
+                OutlineItem("quiz", q.id, q.slug, q.title, None, q.required, status, False),
+            )
+        )
+    return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+
+
+def next_item(items: list[OutlineItem]) -> OutlineItem | None:
+    """Where "Lanjutkan" goes: the first item not finished yet."""
+    for item in items:
+        if item.status != "selesai":
+            return item
+    return None
+
+
+def my_enrolments(db: Session, *, user_id: int) -> list[Enrolment]:
+    return list(
+        db.scalars(
+            select(Enrolment)
+            .join(Course)
+            .where(Enrolment.user_id == user_id, Course.archived.is_(False))
+            .order_by(
+                Enrolment.completed_at.is_not(None),
+                Enrolment.last_activity_at.desc().nulls_last(),
+                Enrolment.id,
+            )
+        )
+    )
