@@ -23,6 +23,7 @@ from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
 from app.ops.routes import router as ops_router
+from app.quizzes.routes import router as quizzes_router
 from app.web import RequestContextMiddleware
 
 log = logging.getLogger("cakap")
@@ -76,5 +77,6 @@ def create_app(
     app.include_router(home_router)
     app.include_router(courses_router)
     app.include_router(courses_admin_router)
+    app.include_router(quizzes_router)
     errors.install(app)
     return app

@@ -13,6 +13,7 @@ from app.courses.models import (
 from app.db import Base
 from app.opds.models import Opd
 from app.progress.models import Enrolment, ModuleProgress
+from app.quizzes.models import QuizAnswer, QuizAttempt
 from app.users.models import User, UserRole
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "ModuleProgress",
     "ModuleVersion",
     "Opd",
+    "QuizAnswer",
+    "QuizAttempt",
     "QuizVersion",
     "User",
     "UserRole",

@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -32,6 +35,22 @@ templates = Jinja2Blocks(
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 templates.env.filters.update(tanggal=i18n.fmt_date, hari=i18n.fmt_day, angka=i18n.fmt_number)
 templates.env.globals["LOCALES"] = i18n.LOCALES
+_markdown = MarkdownIt("js-default").enable("table")
+
+
+@lru_cache(maxsize=2048)
+def markdown_html(text: str) -> Markup:
+    """Author-written Markdown (quiz text, feedback) as safe HTML: raw HTML is escaped."""
+    return Markup(_markdown.render(text or ""))  # noqa: S704 - js-default escapes raw HTML
+
+
+@lru_cache(maxsize=4096)
+def markdown_inline(text: str) -> Markup:
+    return Markup(_markdown.renderInline(text or ""))  # noqa: S704 - raw HTML escaped
+
+
+templates.env.filters["markdown"] = markdown_html
+templates.env.filters["markdown_inline"] = markdown_inline
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -90,7 +90,8 @@ def _required_count(db: Session, course_id: int) -> int:
     return len(modules) + len(quizzes)
 
 
-def _touch(enrolment: Enrolment, now: datetime) -> None:
+def touch(enrolment: Enrolment, now: datetime) -> None:
+    """Record activity: the first activity starts the enrolment."""
     enrolment.last_activity_at = now
     if enrolment.started_at is None:
         enrolment.started_at = now
@@ -105,7 +106,7 @@ def mark_started(db: Session, *, enrolment: Enrolment, module: CourseModule, now
         {"enrolment_id": enrolment.id, "module_id": module.id, "started_at": now},
         conflict=["enrolment_id", "module_id"],
     )
-    _touch(enrolment, now)
+    touch(enrolment, now)
     db.commit()
 
 
@@ -127,7 +128,7 @@ def mark_completed(
     if progress.completed_at is None:
         progress.completed_at = now
         progress.completed_version_id = module.current_version_id
-    _touch(enrolment, now)
+    touch(enrolment, now)
     db.flush()
     recompute(db, enrolment=enrolment, now=now)
     db.commit()

@@ -1,0 +1,429 @@
+"""Quiz attempts: start, save answers, submit exactly once, grade on the server.
+
+Rules that matter:
+- the drawn questions and option order are stored when an attempt starts;
+- answers are upserted one row per question as the learner answers;
+- an answer arriving after the deadline is refused and never stored;
+- submitting flips the attempt from `open` in one conditional UPDATE, so a double click,
+  a replay or two tabs produce exactly one graded attempt;
+- an attempt whose deadline passed is graded with what was saved in time.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.courses.models import CourseQuiz, QuizVersion
+from app.db import write_locked
+from app.i18n import gettext as _
+from app.progress import service as progress
+from app.progress.models import Enrolment
+from app.quizzes.grading import (
+    TRUE_FALSE_ORDER,
+    DrawnQuestion,
+    draw_questions,
+    grade_attempt,
+    public_question,
+    review_allowed,
+)
+from app.quizzes.models import AttemptStatus, QuizAnswer, QuizAttempt
+from app.quizzes.schema import Quiz
+
+
+class QuizError(Exception):
+    """A refusal to show the learner (Bahasa Indonesia message)."""
+
+
+class DeadlinePassed(QuizError):
+    pass
+
+
+_parsed: dict[tuple[int, str], Quiz] = {}
+
+
+def quiz_of(version: QuizVersion) -> Quiz:
+    """The parsed quiz of a version. Versions never change, so the cache needs no
+    invalidation and is the same in every worker."""
+    key = (version.id, version.content_hash)
+    quiz = _parsed.get(key)
+    if quiz is None:
+        if len(_parsed) > 512:
+            _parsed.clear()
+        quiz = _parsed[key] = Quiz.model_validate(version.definition)
+    return quiz
+
+
+def drawn_of(attempt: QuizAttempt) -> list[DrawnQuestion]:
+    return [DrawnQuestion(q["question_id"], list(q["option_order"])) for q in attempt.layout]
+
+
+def attempts_of(db: Session, *, user_id: int, quiz_id: int) -> list[QuizAttempt]:
+    return list(
+        db.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+            .order_by(QuizAttempt.number)
+        )
+    )
+
+
+def get_attempt(db: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | None:
+    """The attempt if it belongs to this user — another user's id looks like a missing one."""
+    attempt = db.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        return None
+    return attempt
+
+
+def start_attempt(
+    db: Session, *, enrolment: Enrolment, quiz: CourseQuiz, now: datetime
+) -> QuizAttempt:
+    """Return the open attempt, or start a new one if attempts remain."""
+    write_locked(db)
+    if db.get_bind().dialect.name == "postgresql":
+        # Serialise starts per learner and quiz: lock the enrolment row.
+        db.execute(select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update())
+    existing = attempts_of(db, user_id=enrolment.user_id, quiz_id=quiz.id)
+    for attempt in existing:
+        if attempt.status == AttemptStatus.open:
+            if attempt.deadline is not None and now >= attempt.deadline:
+                _finalize(db, attempt, now=now, status=AttemptStatus.expired)
+                continue
+            db.commit()
+            return attempt
+    version = db.get(QuizVersion, quiz.current_version_id)
+    definition = quiz_of(version)
+    if definition.max_attempts is not None and len(existing) >= definition.max_attempts:
+        db.commit()
+        raise QuizError(_("Kesempatan mengerjakan kuis ini sudah habis."))
+    drawn = _draw(definition)
+    deadline = (
+        now + timedelta(minutes=definition.time_limit_minutes)
+        if definition.time_limit_minutes
+        else None
+    )
+    attempt = QuizAttempt(
+        user_id=enrolment.user_id,
+        enrolment_id=enrolment.id,
+        quiz_id=quiz.id,
+        quiz_version_id=version.id,
+        number=len(existing) + 1,
+        started_at=now,
+        deadline=deadline,
+        status=AttemptStatus.open,
+        layout=[{"question_id": d.question_id, "option_order": d.option_order} for d in drawn],
+    )
+    db.add(attempt)
+    progress.touch(db.get(Enrolment, enrolment.id), now)
+    db.commit()
+    return attempt
+
+
+def _draw(definition: Quiz) -> list[DrawnQuestion]:
+    return draw_questions(definition, random.Random(secrets.randbits(64)))
+
+
+def parse_response(question_type: str, values: list[str]) -> Any:
+    """Turn submitted form values into a grading response (never raises)."""
+    values = [v for v in values if v is not None]
+    if question_type in ("single", "true_false"):
+        try:
+            index = int(values[0]) if values else None
+        except ValueError:
+            return None
+        if question_type == "true_false":
+            return None if index not in TRUE_FALSE_ORDER else index == 0
+        return index
+    if question_type == "multiple":
+        out = []
+        for v in values:
+            try:
+                out.append(int(v))
+            except ValueError:
+                continue
+        return sorted(set(out))
+    text = values[0] if values else ""
+    return text[:500]
+
+
+def save_answer(
+    db: Session, *, attempt: QuizAttempt, question_id: str, values: list[str], now: datetime
+) -> QuizAnswer:
+    """Store one answer (upsert). Refused when the attempt is closed or its time is up.
+
+    The attempt row is re-read under the write lock (row lock on PostgreSQL), so an answer
+    racing a submit is either graded or refused — never acknowledged and then ignored.
+    """
+    write_locked(db)
+    status, deadline = db.execute(
+        select(QuizAttempt.status, QuizAttempt.deadline)
+        .where(QuizAttempt.id == attempt.id)
+        .with_for_update()
+    ).one()
+    if status != AttemptStatus.open:
+        db.rollback()
+        raise QuizError(_("Percobaan ini sudah dikumpulkan; jawaban tidak dapat diubah."))
+    if deadline is not None and now > deadline:
+        db.rollback()
+        raise DeadlinePassed(_("Waktu habis. Jawaban setelah batas waktu tidak disimpan."))
+    layout_ids = {q["question_id"] for q in attempt.layout}
+    if question_id not in layout_ids:
+        db.rollback()
+        raise QuizError(_("Soal tidak ada pada percobaan ini."))
+    question = quiz_of(attempt.version).question_map()[question_id]
+    response = parse_response(question.type, values)
+    _upsert_answer(db, attempt_id=attempt.id, question_id=question_id, response=response, now=now)
+    db.commit()
+    return db.scalar(
+        select(QuizAnswer).where(
+            QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question_id
+        )
+    )
+
+
+def _upsert_answer(db: Session, *, attempt_id: int, question_id: str, response: Any, now) -> None:
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(QuizAnswer).values(
+        attempt_id=attempt_id, question_id=question_id, response=response, saved_at=now
+    )
+    db.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+        )
+    )
+
+
+def save_answers(
+    db: Session, *, attempt: QuizAttempt, form: dict[str, list[str]], now: datetime
+) -> int:
+    """Save every question present in a full-form post (the no-JavaScript path)."""
+    saved = 0
+    for q in attempt.layout:
+        qid = q["question_id"]
+        key = f"q-{qid}"
+        if key in form or f"seen-{qid}" in form:
+            save_answer(db, attempt=attempt, question_id=qid, values=form.get(key, []), now=now)
+            saved += 1
+    return saved
+
+
+def answers_of(db: Session, attempt: QuizAttempt) -> dict[str, Any]:
+    return {
+        a.question_id: a.response
+        for a in db.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id))
+    }
+
+
+def submit(db: Session, *, attempt: QuizAttempt, now: datetime) -> QuizAttempt:
+    """Grade the attempt exactly once; later calls return the graded attempt unchanged."""
+    write_locked(db)
+    status = AttemptStatus.submitted
+    if attempt.deadline is not None and now > attempt.deadline:
+        status = AttemptStatus.expired
+    _finalize(db, attempt, now=now, status=status)
+    db.commit()
+    db.refresh(attempt)
+    return attempt
+
+
+def expire_if_due(db: Session, *, attempt: QuizAttempt, now: datetime) -> QuizAttempt:
+    if (
+        attempt.status == AttemptStatus.open
+        and attempt.deadline is not None
+        and now >= attempt.deadline
+    ):
+        write_locked(db)
+        _finalize(db, attempt, now=now, status=AttemptStatus.expired)
+        db.commit()
+        db.refresh(attempt)
+    return attempt
+
+
+def _finalize(db: Session, attempt: QuizAttempt, *, now: datetime, status: AttemptStatus) -> None:
+    won = db.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.open)
+        .values(status=status, submitted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        return  # someone else submitted it; their grade stands
+    definition = quiz_of(attempt.version)
+    saved = db.execute(
+        select(QuizAnswer.question_id, QuizAnswer.response, QuizAnswer.saved_at).where(
+            QuizAnswer.attempt_id == attempt.id
+        )
+    ).all()
+    responses = {
+        qid: response
+        for qid, response, saved_at in saved
+        if attempt.deadline is None or saved_at <= attempt.deadline
+    }
+    result = grade_attempt(definition, drawn_of(attempt), responses)
+    db.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id)
+        .values(
+            score_percent=result.score_percent,
+            points=result.points,
+            max_points=result.max_points,
+            passed=result.passed,
+            results={
+                qid: {"points": r.points, "max_points": r.max_points, "correct": r.correct}
+                for qid, r in result.per_question.items()
+            },
+        )
+        .execution_options(synchronize_session=False)
+    )
+    enrolment = db.get(Enrolment, attempt.enrolment_id)
+    progress.touch(enrolment, now)
+    enrolment.final_score = best_required_score(db, enrolment)
+    progress.recompute(db, enrolment=enrolment, now=now)
+
+
+def best_required_score(db: Session, enrolment: Enrolment) -> float | None:
+    """Mean of the best scores on the course's required quizzes (what a report shows)."""
+    rows = db.execute(
+        select(QuizAttempt.quiz_id, func.max(QuizAttempt.score_percent))
+        .join(CourseQuiz, CourseQuiz.id == QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.enrolment_id == enrolment.id,
+            QuizAttempt.score_percent.is_not(None),
+            CourseQuiz.required.is_(True),
+        )
+        .group_by(QuizAttempt.quiz_id)
+    ).all()
+    if not rows:
+        return None
+    return round(sum(float(score) for _, score in rows) / len(rows), 2)
+
+
+def passed_quizzes(db: Session, enrolment: Enrolment) -> set[int]:
+    return set(
+        db.scalars(
+            select(QuizAttempt.quiz_id)
+            .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True))
+            .distinct()
+        )
+    )
+
+
+progress.register_quiz_lookup(passed_quizzes)
+
+
+@dataclass
+class AttemptView:
+    """Everything the attempt page shows — built only from PublicQuestion."""
+
+    attempt: QuizAttempt
+    questions: list  # list[PublicQuestion]
+    answers: dict[str, Any]
+
+
+def attempt_view(db: Session, attempt: QuizAttempt) -> AttemptView:
+    definition = quiz_of(attempt.version)
+    questions = definition.question_map()
+    public = [public_question(questions[d.question_id], d.option_order) for d in drawn_of(attempt)]
+    return AttemptView(attempt=attempt, questions=public, answers=answers_of(db, attempt))
+
+
+@dataclass
+class ReviewItem:
+    question: Any  # the full QuestionModel: only ever built after grading
+    order: list[int]
+    response: Any
+    result: dict[str, Any]
+
+
+def review(
+    db: Session, attempt: QuizAttempt, *, all_attempts: list[QuizAttempt]
+) -> list[ReviewItem] | None:
+    """Correct answers and feedback — only for a graded attempt, and only when allowed."""
+    if attempt.status == AttemptStatus.open or attempt.results is None:
+        return None
+    definition = quiz_of(attempt.version)
+    passed_any = any(a.passed for a in all_attempts)
+    graded = [a for a in all_attempts if a.status != AttemptStatus.open]
+    if not review_allowed(
+        definition.show_answers, passed_any, len(graded), definition.max_attempts
+    ):
+        return None
+    answers = answers_of(db, attempt)
+    questions = definition.question_map()
+    return [
+        ReviewItem(
+            questions[d.question_id],
+            d.option_order,
+            answers.get(d.question_id),
+            attempt.results.get(d.question_id, {}),
+        )
+        for d in drawn_of(attempt)
+    ]
+
+
+@dataclass
+class QuestionStat:
+    question_id: str
+    text: str
+    answered: int
+    correct: int
+    option_counts: list[tuple[str, int, bool]]  # (option text, times chosen, is correct)
+
+
+def question_stats(db: Session, *, quiz: CourseQuiz) -> list[QuestionStat]:
+    """Per-question statistics over graded attempts of the quiz's current version."""
+    version = db.get(QuizVersion, quiz.current_version_id)
+    definition = quiz_of(version)
+    attempts = db.execute(
+        select(QuizAttempt.id, QuizAttempt.results).where(
+            QuizAttempt.quiz_version_id == version.id, QuizAttempt.results.is_not(None)
+        )
+    ).all()
+    correct: dict[str, int] = {}
+    answered: dict[str, int] = {}
+    for _id, results in attempts:
+        for qid, r in (results or {}).items():
+            answered[qid] = answered.get(qid, 0) + 1
+            correct[qid] = correct.get(qid, 0) + (1 if r.get("correct") else 0)
+    chosen: dict[tuple[str, int], int] = {}
+    ids = [a for a, _ in attempts]
+    if ids:
+        for qid, response in db.execute(
+            select(QuizAnswer.question_id, QuizAnswer.response).where(
+                QuizAnswer.attempt_id.in_(ids)
+            )
+        ):
+            picks = response if isinstance(response, list) else [response]
+            for pick in picks:
+                if isinstance(pick, bool):
+                    pick = 0 if pick else 1
+                if isinstance(pick, int):
+                    chosen[(qid, pick)] = chosen.get((qid, pick), 0) + 1
+    stats = []
+    for q in definition.questions:
+        options: list[tuple[str, int, bool]] = []
+        if q.type in ("single", "multiple"):
+            options = [
+                (o.text, chosen.get((q.id, i), 0), o.correct) for i, o in enumerate(q.options)
+            ]
+        elif q.type == "true_false":
+            options = [
+                ("Benar", chosen.get((q.id, 0), 0), q.answer),
+                ("Salah", chosen.get((q.id, 1), 0), not q.answer),
+            ]
+        stats.append(
+            QuestionStat(q.id, q.text, answered.get(q.id, 0), correct.get(q.id, 0), options)
+        )
+    return stats
