@@ -19,6 +19,13 @@ from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
 QuizPassLookup = Callable[[Session, Enrolment], set[int]]
 _quiz_pass_lookup: list[QuizPassLookup] = []
 _completion_listeners: list[Callable[[Session, Enrolment, datetime], None]] = []
+# Extra conditions a course must meet before it counts as complete (e.g. bimtek attendance).
+CompletionGate = Callable[[Session, Enrolment], bool]
+_completion_gates: list[CompletionGate] = []
+
+
+def register_completion_gate(fn: CompletionGate) -> None:
+    _completion_gates.append(fn)
 
 
 def register_quiz_lookup(fn: QuizPassLookup) -> None:
@@ -172,7 +179,12 @@ def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
     enrolment.items_done = done
     enrolment.items_required = required
     enrolment.progress_percent = 100 if required == 0 else int(done * 100 // required)
-    if required and done >= required and enrolment.status != EnrolmentStatus.completed:
+    if (
+        required
+        and done >= required
+        and enrolment.status != EnrolmentStatus.completed
+        and all(gate(db, enrolment) for gate in _completion_gates)
+    ):
         enrolment.status = EnrolmentStatus.completed
         enrolment.completed_at = now
         db.flush()

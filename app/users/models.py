@@ -31,6 +31,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # 18-digit NIP; NULL only for non-ASN staff (who log in by email).
     nip: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # 16-digit NIK for people without a NIP (PPPK in process, honorer, bimtek guests).
+    nik: Mapped[str | None] = mapped_column(String(16), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"), index=True)
