@@ -22,6 +22,8 @@ VALID = [
     "19900101 201501 2 001",
     "1990.01.01.2015.01.2.001",
     "197512312000121999",
+    "199009132025212014",  # NI PPPK (code 21)
+    "199009132025242014",  # NI PPPK paruh waktu (code 24)
 ]
 INVALID = [
     ("19900101201501200", "18 digit"),
@@ -36,6 +38,8 @@ INVALID = [
     ("199001012000012001", "terlalu dekat"),
     ("199001012015013001", "jenis kelamin"),
     ("199001012015012000", "000"),
+    ("١٩٩٠٠١٠١٢٠١٥٠١٢٠٠١", "hanya boleh berisi angka"),
+    ("199001012015192001", "bulan TMT"),
 ]
 
 
@@ -54,6 +58,11 @@ def test_parse_fields():
     info = parse_nip("199001012015012001")
     assert info.birth_date == date(1990, 1, 1)
     assert (info.tmt_year, info.tmt_month, info.gender, info.sequence) == (2015, 1, 2, 1)
+
+
+def test_pppk_number_is_flagged():
+    info = parse_nip("199009132025242014")
+    assert info.pppk and info.tmt_month is None and info.tmt_year == 2025
 
 
 def test_looks_like_nip():
@@ -84,3 +93,14 @@ def test_nip_validation_never_crashes(text):
     else:
         with pytest.raises(InvalidNip):
             parse_nip(text)
+
+
+def test_importer_derives_pppk_from_the_number():
+    from app.users.importer import validate_rows
+
+    rows, problems = validate_rows(
+        [(2, {"nip": "199009132025242014", "full_name": "Rina", "opd_code": "DINKES"})],
+        today=date(2026, 11, 23),
+    )
+    assert not [p for p in problems if p.level == "error"]
+    assert rows[0].status == "PPPK"

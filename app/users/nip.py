@@ -1,7 +1,9 @@
 """NIP (Nomor Induk Pegawai) and NIK validation — pure functions.
 
 An 18-digit NIP is YYYYMMDD (birth date) + YYYYMM (TMT, first appointment) + G (gender,
-1 or 2) + NNN (sequence number).
+1 or 2) + NNN (sequence number). A PPPK's NI PPPK has the same shape, but digits 13–14
+carry a PPPK code (21 full-time, 24 part-time "paruh waktu"; 21–24 accepted) instead of
+the TMT month.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: "١٩٩٠…" must not make a second key
+PPPK_CODES = range(21, 25)
 
 
 @dataclass(frozen=True)
 class NipInfo:
     birth_date: date
     tmt_year: int
-    tmt_month: int
+    tmt_month: int | None  # None for a PPPK number
     gender: int  # 1 = laki-laki, 2 = perempuan
     sequence: int
+    pppk: bool = False
 
 
 class InvalidNip(ValueError):
@@ -44,9 +48,10 @@ def parse_nip(raw: str) -> NipInfo:
     if birth.year < 1930:
         raise InvalidNip("tahun lahir pada NIP tidak masuk akal")
     tmt_year, tmt_month = int(nip[8:12]), int(nip[12:14])
-    if not 1 <= tmt_month <= 12:
+    pppk = tmt_month in PPPK_CODES
+    if not (1 <= tmt_month <= 12 or pppk):
         raise InvalidNip("digit 9–14 NIP bukan bulan TMT yang valid")
-    if (tmt_year, tmt_month) <= (birth.year, birth.month):
+    if (tmt_year, 1 if pppk else tmt_month) <= (birth.year, birth.month):
         raise InvalidNip("TMT pada NIP harus setelah tanggal lahir")
     if tmt_year - birth.year < 15:
         raise InvalidNip("TMT pada NIP terlalu dekat dengan tanggal lahir")
@@ -56,7 +61,7 @@ def parse_nip(raw: str) -> NipInfo:
     sequence = int(nip[15:18])
     if sequence == 0:
         raise InvalidNip("nomor urut NIP (digit 16–18) tidak boleh 000")
-    return NipInfo(birth, tmt_year, tmt_month, gender, sequence)
+    return NipInfo(birth, tmt_year, None if pppk else tmt_month, gender, sequence, pppk)
 
 
 def nip_problem(raw: str) -> str | None:
@@ -75,7 +80,7 @@ def looks_like_nip(raw: str) -> bool:
 def nik_problem(raw: str) -> str | None:
     """A 16-digit NIK: region code (6) + DDMMYY birth date (DD + 40 for women) + 4 digits."""
     nik = normalize_nip(raw)
-    if not nik.isdigit():
+    if not _DIGITS.fullmatch(nik or "x"):
         return "NIK hanya boleh berisi angka"
     if len(nik) != 16:
         return f"NIK harus 16 digit (tertulis {len(nik)} digit)"
