@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+import app.models  # noqa: F401  (models and the services that hook into progress)
 from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
@@ -44,7 +45,7 @@ def db_session(check: bool = True):
     try:
         if check:
             migrate.ensure_migrated(engine)
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, settings)() as session:
             yield session
     except migrate.DatabaseNotMigrated as exc:
         _fail(str(exc))
@@ -265,6 +266,45 @@ def courses_sync() -> None:
             console.print(f"{label}: {', '.join(slugs)}")
     if report.errors:
         raise typer.Exit(1)
+
+
+cert_app = typer.Typer(help="Sertifikat.", no_args_is_help=True)
+app.add_typer(cert_app, name="cert")
+
+
+@cert_app.command("verify")
+def cert_verify(
+    file: Path = typer.Argument(
+        ..., help="Sertifikat PDF atau berkas JSON (Open Badge / sertifikat.json)."
+    ),
+    keys: Path = typer.Option(
+        None, "--keys", help="JWKS kunci publik (unduh dari /.well-known/cakap-keys.json)."
+    ),
+) -> None:
+    """Verifikasi sertifikat secara luring terhadap kunci publik. Kode keluar 1 bila tidak sah."""
+    import json
+
+    from app.certificates import offline
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(f"berkas tidak dapat dibaca: {exc}")
+    if keys is not None:
+        try:
+            public = offline.keys_from_jwks(json.loads(keys.read_text()))
+        except (OSError, ValueError) as exc:
+            _fail(f"berkas kunci tidak valid: {exc}")
+    else:
+        from app.certificates.signing import KeyStore
+
+        public = KeyStore(get_settings().signing_keys_dir).public_keys()
+    result = offline.verify_file(data, file.name, public, base_url=get_settings().base_url)
+    if result.ok:
+        console.print(f"[green]SAH[/green] — {result.summary}")
+        return
+    err.print(f"[red]TIDAK SAH[/red] — {result.summary}")
+    raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - entry point

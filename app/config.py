@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "id"
 
+    # Who signs certificates (printed in the signer block).
+    signer_name: str = "Kepala Dinas Komunikasi dan Informatika"
+    signer_nip: str | None = None
+    signer_title: str = "Kepala Dinas Komunikasi dan Informatika"
+    certificate_prefix: str = "CKP"
+    # Ed25519 signing keys live outside the database (default: <data_dir>/keys).
+    keys_dir: Path | None = None
+
     # Sessions: idle and absolute lifetime, in minutes.
     session_idle_minutes: int = 120
     session_absolute_minutes: int = 12 * 60
@@ -57,6 +65,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'cakap.db'}"
+
+    @property
+    def signing_keys_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     @property
     def is_sqlite(self) -> bool:

@@ -83,8 +83,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, settings=None) -> sessionmaker[Session]:
+    """Sessions carry the instance settings in `session.info["settings"]`, so services
+    deep in a transaction (certificate issuing on completion) can read them."""
+    return sessionmaker(engine, expire_on_commit=False, info={"settings": settings})
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -10,10 +10,12 @@ from datetime import datetime
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+import app.models  # noqa: F401  (all models, and services that hook into progress)
 from app import errors
 from app.auth.csrf import csrf_protect
 from app.auth.passwords import Hasher
 from app.auth.routes import router as auth_router
+from app.certificates.routes import router as certificates_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.courses.admin_routes import router as courses_admin_router
 from app.courses.routes import router as courses_router
@@ -44,7 +46,7 @@ def create_app(
         if check_migrations:
             ensure_migrated(engine)
         app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.sessionmaker = make_sessionmaker(engine, settings)
         if settings.sync_courses_on_startup:
             with app.state.sessionmaker() as db:
                 report = sync_courses(db, root=settings.courses_dir, now=clock())
@@ -78,5 +80,6 @@ def create_app(
     app.include_router(courses_router)
     app.include_router(courses_admin_router)
     app.include_router(quizzes_router)
+    app.include_router(certificates_router)
     errors.install(app)
     return app

@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import AuthSession, LoginAttempt
+from app.certificates.models import Certificate, CertificateCounter
 from app.courses.models import (
     Course,
     CourseModule,
@@ -14,12 +15,15 @@ from app.db import Base
 from app.opds.models import Opd
 from app.progress.models import Enrolment, ModuleProgress
 from app.quizzes.models import QuizAnswer, QuizAttempt
+from app.ratelimit import RateLimitHit
 from app.users.models import User, UserRole
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Certificate",
+    "CertificateCounter",
     "Course",
     "CourseModule",
     "CourseQuiz",
@@ -32,6 +36,12 @@ __all__ = [
     "QuizAnswer",
     "QuizAttempt",
     "QuizVersion",
+    "RateLimitHit",
     "User",
     "UserRole",
 ]
+
+# Services that hook into progress register on import: quiz passes count towards
+# completion, and completion issues the certificate. Whatever loads the models gets both.
+import app.certificates.service  # noqa: E402, F401
+import app.quizzes.service  # noqa: E402, F401

@@ -158,7 +158,7 @@ def app(settings, clock):
 @pytest.fixture
 def db(settings):
     engine = make_engine(settings.db_url)
-    with make_sessionmaker(engine)() as session:
+    with make_sessionmaker(engine, settings)() as session:
         yield session
     engine.dispose()
 

@@ -189,7 +189,7 @@ def test_concurrent_submits_grade_once(client, people, settings, clock):
     token = client.csrf(f"/kuis/percobaan/{attempt_id}")
     _answer_all_correctly(client, attempt_id, r.text, token)
     engine = make_engine(settings.db_url)
-    maker = make_sessionmaker(engine)
+    maker = make_sessionmaker(engine, settings)
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 

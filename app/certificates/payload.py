@@ -72,7 +72,7 @@ class CertificateData:
     issuer_city: str
     issuer_office: str
     signer_name: str
-    signer_nip: str
+    signer_nip: str | None
     signer_title: str
 
     def __post_init__(self) -> None:
@@ -115,7 +115,7 @@ class CertificateData:
         return cls(**values)
 
 
-_OPTIONAL_STR = ("holder_nip", "jp_category", "score")
+_OPTIONAL_STR = ("holder_nip", "jp_category", "score", "signer_nip")
 
 
 def _check_types(values: dict[str, Any]) -> None:

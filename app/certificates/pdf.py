@@ -175,9 +175,10 @@ def _draw_signer(pdf: FPDF, data: CertificateData) -> None:
     pdf.set_xy(_SIGNER_X, pdf.get_y() + 16)
     pdf.set_font(_FONT, "BU", 11)
     pdf.multi_cell(_SIGNER_WIDTH, 6, data.signer_name, align=Align.C)
-    pdf.set_x(_SIGNER_X)
-    pdf.set_font(_FONT, "", 10)
-    pdf.cell(_SIGNER_WIDTH, 5, f"NIP {data.signer_nip}", align=Align.C)
+    if data.signer_nip:
+        pdf.set_x(_SIGNER_X)
+        pdf.set_font(_FONT, "", 10)
+        pdf.cell(_SIGNER_WIDTH, 5, f"NIP {data.signer_nip}", align=Align.C)
 
 
 def _draw_footer(pdf: FPDF) -> None:

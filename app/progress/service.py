@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseModule, CourseQuiz
-from app.db import insert_ignore
+from app.db import insert_ignore, write_locked
 from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
 
 # Other domains (quizzes, bimtek attendance) register what they contribute to completion:
@@ -121,6 +121,7 @@ def mark_completed(
     db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime
 ) -> ModuleProgress:
     """Mark a module read (idempotent: the first completion time is kept)."""
+    write_locked(db)
     insert_ignore(
         db,
         ModuleProgress,
@@ -185,11 +186,22 @@ def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
         and enrolment.status != EnrolmentStatus.completed
         and all(gate(db, enrolment) for gate in _completion_gates)
     ):
-        enrolment.status = EnrolmentStatus.completed
-        enrolment.completed_at = now
         db.flush()
-        for listener in _completion_listeners:
-            listener(db, enrolment, now)
+        # A conditional UPDATE decides the one transaction that completes the enrolment,
+        # even when two completions race (two tabs, two workers): only it runs listeners.
+        won = db.execute(
+            update(Enrolment)
+            .where(Enrolment.id == enrolment.id, Enrolment.status != EnrolmentStatus.completed)
+            .values(status=EnrolmentStatus.completed, completed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        enrolment.status = EnrolmentStatus.completed
+        if won:
+            enrolment.completed_at = now
+            for listener in _completion_listeners:
+                listener(db, enrolment, now)
+        else:
+            db.refresh(enrolment)
 
 
 @dataclass

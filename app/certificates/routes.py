@@ -1,0 +1,221 @@
+"""Sertifikat saya, downloads, public verification, keys, revocation and ZIP export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from app import ratelimit
+from app.auth.deps import Admin, CurrentUser, Staff
+from app.certificates import service
+from app.certificates.models import Certificate
+from app.certificates.payload import format_code, mask_nip
+from app.courses.models import Course
+from app.db import SessionDep
+from app.i18n import gettext as _
+from app.users.models import Role
+from app.web import client_ip, redirect_after_post, render
+
+router = APIRouter()
+
+# Guessing 80-bit codes is hopeless anyway; the limit keeps scrapers and typos polite.
+VERIFY_LIMIT, VERIFY_WINDOW = 30, 60
+
+
+def _throttle(request: Request, db) -> None:
+    allowed = ratelimit.hit(
+        db,
+        key=f"verify:{client_ip(request)}",
+        limit=VERIFY_LIMIT,
+        window_seconds=VERIFY_WINDOW,
+        now=request.app.state.clock(),
+    )
+    if not allowed:
+        raise HTTPException(
+            429,
+            _("Terlalu banyak permintaan verifikasi. Tunggu sebentar lalu coba lagi."),
+            headers={"Retry-After": str(VERIFY_WINDOW)},
+        )
+
+
+def _downloadable(db, user, certificate_id: int) -> Certificate:
+    certificate = db.get(Certificate, certificate_id)
+    # Someone else's certificate looks exactly like a missing one (no IDOR oracle).
+    if certificate is None or not service.can_download(user, certificate):
+        raise HTTPException(404)
+    return certificate
+
+
+@router.get("/sertifikat")
+def my_certificates(request: Request, db: SessionDep, user: CurrentUser):
+    certificates = service.mine(db, user_id=user.id)
+    return render(
+        request,
+        "certificates/mine.html",
+        {"certificates": certificates, "format_code": format_code},
+    )
+
+
+@router.get("/sertifikat/{certificate_id}/pdf")
+def download_pdf(request: Request, db: SessionDep, user: CurrentUser, certificate_id: int):
+    certificate = _downloadable(db, user, certificate_id)
+    pdf = service.pdf_bytes(request.app.state.settings, certificate)
+    filename = "sertifikat-" + certificate.serial.replace("/", "-") + ".pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/sertifikat/{certificate_id}/openbadge.json")
+def download_openbadge(request: Request, db: SessionDep, user: CurrentUser, certificate_id: int):
+    certificate = db.get(Certificate, certificate_id)
+    if certificate is None or certificate.user_id != user.id:
+        raise HTTPException(404)  # the holder's wallet file, only for the holder
+    credential = service.openbadge(request.app.state.settings, certificate)
+    filename = "openbadge-" + certificate.serial.replace("/", "-") + ".json"
+    return JSONResponse(
+        credential,
+        media_type="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/verifikasi")
+def verify_form(
+    request: Request, db: SessionDep, nomor: str | None = None, kode: str | None = None
+):
+    if nomor is None and kode is None:
+        return render(request, "certificates/verify_form.html", {})
+    _throttle(request, db)
+    certificate = service.by_serial_and_code(db, nomor or "", kode or "")
+    if certificate is None:
+        return render(
+            request,
+            "certificates/verify_form.html",
+            {
+                "error": _("Sertifikat dengan nomor dan kode tersebut tidak ditemukan."),
+                "nomor": nomor,
+                "kode": kode,
+            },
+            status_code=404,
+        )
+    return RedirectResponse(f"/verifikasi/{certificate.code}", status_code=303)
+
+
+@router.get("/verifikasi/{code}")
+def verify_page(
+    request: Request, db: SessionDep, code: str, k: str | None = None, s: str | None = None
+):
+    _throttle(request, db)
+    result = service.verify_code(db, request.app.state.settings, code, kid=k, sig=s)
+    status = 404 if result.status == "not_found" else 200
+    return render(
+        request,
+        "certificates/verify.html",
+        {
+            "result": result,
+            "masked_nip": mask_nip(result.data.holder_nip)
+            if result.data and result.data.holder_nip
+            else None,
+            "format_code": format_code,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/verifikasi/{code}/status.json")
+def verify_json(request: Request, db: SessionDep, code: str):
+    _throttle(request, db)
+    result = service.verify_code(db, request.app.state.settings, code)
+    body = {"status": result.status}
+    if result.data is not None:
+        c = result.certificate
+        body.update(
+            serial=result.data.serial,
+            holder=result.data.holder_name,
+            nip=mask_nip(result.data.holder_nip) if result.data.holder_nip else None,
+            course=result.data.course_title,
+            jp=result.data.jp,
+            completed_on=result.data.completed_on.isoformat(),
+            issuer=f"{result.data.issuer_office}, {result.data.issuer_city}",
+            revoked_at=c.revoked_at.isoformat() if c.revoked_at else None,
+            revoked_reason=c.revoked_reason,
+            payload=c.payload,
+            kid=c.kid,
+            signature=c.signature,
+        )
+    return JSONResponse(body, status_code=404 if result.status == "not_found" else 200)
+
+
+@router.get("/.well-known/cakap-keys.json")
+def public_keys(request: Request):
+    return JSONResponse(service.key_store(request.app.state.settings).jwks())
+
+
+@router.get("/.well-known/did.json")
+def did_document(request: Request):
+    return JSONResponse(
+        service.did_document(request.app.state.settings), media_type="application/did+json"
+    )
+
+
+@router.get("/admin/sertifikat")
+def admin_certificates(request: Request, db: SessionDep, user: Admin, q: str | None = None):
+    stmt = select(Certificate).order_by(Certificate.issued_at.desc()).limit(100)
+    if q:
+        needle = q.strip()
+        stmt = select(Certificate).where(
+            (Certificate.serial == needle.upper())
+            | (Certificate.code == needle.upper().replace("-", ""))
+        )
+    certificates = db.scalars(stmt).all()
+    return render(request, "certificates/admin.html", {"certificates": certificates, "q": q or ""})
+
+
+@router.post("/admin/sertifikat/{certificate_id}/cabut")
+def revoke(
+    request: Request,
+    db: SessionDep,
+    user: Admin,
+    certificate_id: int,
+    reason: Annotated[str, Form(max_length=500)] = "",
+):
+    certificate = db.get(Certificate, certificate_id)
+    if certificate is None:
+        raise HTTPException(404)
+    if not reason.strip():
+        raise HTTPException(422, _("Alasan pencabutan wajib diisi."))
+    service.revoke(
+        db,
+        certificate=certificate,
+        reason=reason.strip(),
+        actor=user,
+        now=request.app.state.clock(),
+        ip=client_ip(request),
+    )
+    return redirect_after_post(request, f"/admin/sertifikat?q={certificate.serial}")
+
+
+@router.get("/sertifikat/zip")
+def zip_export(request: Request, db: SessionDep, user: Staff, kursus: str, opd: int):
+    """All certificates of an OPD for one course, as one ZIP (OPD admins: own OPD only)."""
+    if not user.has_role(Role.admin, Role.kominfo) and user.opd_id != opd:
+        raise HTTPException(403, _("Anda hanya dapat mengunduh sertifikat OPD Anda."))
+    course = db.scalar(select(Course).where(Course.slug == kursus))
+    if course is None:
+        raise HTTPException(404)
+    certificates = service.for_opd_course(db, opd_id=opd, course_id=course.id)
+    data = service.zip_for(request.app.state.settings, certificates)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="sertifikat-{kursus}-opd{opd}.zip"'},
+    )

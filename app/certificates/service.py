@@ -1,0 +1,259 @@
+"""Issuing, finding, verifying and revoking certificates."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.certificates import badges
+from app.certificates.models import Certificate, CertificateCounter
+from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
+from app.certificates.pdf import render_pdf
+from app.certificates.signing import KeyStore, canonical_json, sign, verify
+from app.config import Settings
+from app.courses.models import Course
+from app.db import insert_ignore
+from app.progress import service as progress
+from app.progress.models import Enrolment
+from app.users.models import Role, User
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def key_store(settings: Settings) -> KeyStore:
+    return KeyStore(settings.signing_keys_dir)
+
+
+def _next_serial(db: Session, *, year: int) -> int:
+    """Take the next number of the year inside the caller's transaction (row-locked)."""
+    insert_ignore(db, CertificateCounter, {"year": year, "last_value": 0}, conflict=["year"])
+    return db.execute(
+        update(CertificateCounter)
+        .where(CertificateCounter.year == year)
+        .values(last_value=CertificateCounter.last_value + 1)
+        .returning(CertificateCounter.last_value)
+    ).scalar_one()
+
+
+def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
+    """Issue the enrolment's certificate, or return the one it already has."""
+    existing = db.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id))
+    if existing is not None:
+        return existing
+    settings: Settings = db.info["settings"]
+    user = db.get(User, enrolment.user_id)
+    course = db.get(Course, enrolment.course_id)
+    local_now = now.astimezone(JAKARTA)
+    number = _next_serial(db, year=local_now.year)
+    completed = (enrolment.completed_at or now).astimezone(JAKARTA).date()
+    data = CertificateData(
+        serial=f"{settings.certificate_prefix}/{local_now.year}/{number:06d}",
+        code=new_code(),
+        holder_name=user.full_name,
+        holder_nip=user.nip,
+        course_title=course.title,
+        course_slug=course.slug,
+        content_hash=course.content_hash,
+        jp=course.jp,
+        jp_category=course.jp_category,
+        completed_on=completed,
+        score=enrolment.final_score,
+        issued_at=now,
+        issuer_city=settings.city_name,
+        issuer_office=settings.office_name,
+        signer_name=settings.signer_name,
+        signer_nip=settings.signer_nip,
+        signer_title=settings.signer_title,
+    )
+    key = key_store(settings).current()
+    payload = data.to_payload()
+    certificate = Certificate(
+        serial=data.serial,
+        code=data.code,
+        enrolment_id=enrolment.id,
+        user_id=user.id,
+        course_id=course.id,
+        content_hash=course.content_hash,
+        jp=course.jp,
+        issued_at=now,
+        payload=payload,
+        kid=key.kid,
+        signature=sign(payload, key),
+    )
+    db.add(certificate)
+    db.flush()
+    record(db, action="certificate.issued", actor_id=user.id, target=data.serial)
+    return certificate
+
+
+progress.on_completion(lambda db, enrolment, now: issue(db, enrolment=enrolment, now=now))
+
+
+def data_of(certificate: Certificate) -> CertificateData:
+    return CertificateData.from_payload(certificate.payload)
+
+
+def verify_url(settings: Settings, certificate: Certificate) -> str:
+    return qr_url(settings.base_url, certificate.code, certificate.kid, certificate.signature)
+
+
+def by_code(db: Session, code: str) -> Certificate | None:
+    code = normalize_code(code or "")
+    if not code or len(code) > 32:
+        return None
+    return db.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def mine(db: Session, *, user_id: int) -> list[Certificate]:
+    return list(
+        db.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+def can_download(user: User, certificate: Certificate) -> bool:
+    """The holder, an OPD admin of the holder's OPD, kominfo and admins."""
+    if certificate.user_id == user.id or user.has_role(Role.admin, Role.kominfo):
+        return True
+    return user.has_role(Role.opd_admin) and user.opd_id == certificate.user.opd_id
+
+
+def signature_valid(settings: Settings, certificate: Certificate) -> bool:
+    """Does the stored payload still match its signature? (catches database tampering)"""
+    return verify(
+        certificate.payload,
+        certificate.kid,
+        certificate.signature,
+        key_store(settings).public_keys(),
+    )
+
+
+def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
+    signed = seal_stored(certificate)
+    return render_pdf(
+        data_of(certificate), verify_url=verify_url(settings, certificate), signed_json=signed
+    )
+
+
+def seal_stored(certificate: Certificate) -> bytes:
+    """The `sertifikat.json` embedded in the PDF: payload, key id and signature."""
+    return canonical_json(
+        {"payload": certificate.payload, "kid": certificate.kid, "signature": certificate.signature}
+    )
+
+
+def openbadge(settings: Settings, certificate: Certificate) -> dict:
+    data = data_of(certificate)
+    base = settings.base_url.rstrip("/")
+    store = key_store(settings)
+    key = store.current()
+    issuer = badges.did_web(settings.base_url)
+    credential = badges.openbadge_credential(
+        data,
+        base_url=base,
+        issuer_did=issuer,
+        achievement_url=f"{base}/kursus/{data.course_slug}",
+        credential_url=f"{base}/verifikasi/{certificate.code}",
+    )
+    return badges.add_proof(
+        credential,
+        key,
+        verification_method=f"{issuer}#{key.kid}",
+        created=certificate.issued_at,
+    )
+
+
+def did_document(settings: Settings) -> dict:
+    return badges.did_document(settings.base_url, key_store(settings).public_keys())
+
+
+def revoke(
+    db: Session,
+    *,
+    certificate: Certificate,
+    reason: str,
+    actor: User,
+    now: datetime,
+    ip: str | None,
+) -> None:
+    if certificate.revoked_at is not None:
+        return
+    certificate.revoked_at = now
+    certificate.revoked_reason = reason
+    certificate.revoked_by = actor.id
+    record(
+        db,
+        action="certificate.revoked",
+        actor_id=actor.id,
+        target=certificate.serial,
+        ip=ip,
+        reason=reason,
+    )
+    db.commit()
+
+
+@dataclass
+class Verification:
+    status: str  # valid | revoked | invalid | not_found
+    certificate: Certificate | None = None
+    data: CertificateData | None = None
+    qr_checked: bool = False
+
+
+def verify_code(
+    db: Session, settings: Settings, code: str, *, kid: str | None = None, sig: str | None = None
+) -> Verification:
+    """What the public verification page says about a code (and the QR's signature)."""
+    certificate = by_code(db, code)
+    if certificate is None:
+        return Verification("not_found")
+    if not signature_valid(settings, certificate):
+        return Verification("invalid", certificate)
+    qr_checked = False
+    if sig is not None:
+        if sig != certificate.signature or (kid and kid != certificate.kid):
+            return Verification("invalid", certificate)
+        qr_checked = True
+    status = "revoked" if certificate.revoked_at else "valid"
+    return Verification(status, certificate, data_of(certificate), qr_checked)
+
+
+def by_serial_and_code(db: Session, serial: str, code: str) -> Certificate | None:
+    certificate = by_code(db, code)
+    if certificate is None or certificate.serial != (serial or "").strip().upper():
+        return None
+    return certificate
+
+
+def zip_for(settings: Settings, certificates: list[Certificate]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            name = certificate.serial.replace("/", "-") + ".pdf"
+            archive.writestr(name, pdf_bytes(settings, certificate))
+    return buffer.getvalue()
+
+
+def for_opd_course(db: Session, *, opd_id: int, course_id: int) -> list[Certificate]:
+    return list(
+        db.scalars(
+            select(Certificate)
+            .join(User, User.id == Certificate.user_id)
+            .where(
+                User.opd_id == opd_id,
+                Certificate.course_id == course_id,
+                Certificate.revoked_at.is_(None),
+            )
+            .order_by(Certificate.serial)
+        )
+    )

@@ -1,0 +1,38 @@
+"""Fixed-window rate limits counted in SQL, so the limit holds across worker processes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.db import Base
+
+
+class RateLimitHit(Base):
+    __tablename__ = "rate_limit_hits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def hit(db: Session, *, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
+    """Count one request for `key`; False when the limit for this window is exceeded."""
+    window = int(now.timestamp()) // window_seconds
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(RateLimitHit).values(key=key[:200], window=window, count=1)
+    count = db.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key", "window"], set_={"count": RateLimitHit.count + 1}
+        ).returning(RateLimitHit.count)
+    ).scalar_one()
+    if count == 1:
+        # First hit of a new window: forget windows long gone.
+        db.execute(delete(RateLimitHit).where(RateLimitHit.window < window - 10))
+    db.commit()
+    return count <= limit
