@@ -268,6 +268,63 @@ def courses_sync() -> None:
         raise typer.Exit(1)
 
 
+users_app = typer.Typer(help="Impor dan kelola ASN.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("import")
+def users_import(
+    file: Path = typer.Argument(..., help="CSV atau XLSX dari BKPSDM."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Hanya pratinjau; tidak ada yang disimpan."
+    ),
+) -> None:
+    """Impor ASN (kunci: NIP/NIK). Kode keluar 1 bila ada baris yang ditolak."""
+    from rich.progress import Progress
+
+    from app.db import utcnow
+    from app.users import importing
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        _fail(f"berkas tidak dapat dibaca: {exc}")
+    now = utcnow()
+    with db_session() as db:
+        plan = importing.plan_for(
+            db,
+            content=content,
+            filename=file.name,
+            opd_scope_id=None,
+            today=now.astimezone(importing.JAKARTA).date(),
+        )
+        for problem in [*plan.rejected, *plan.warnings]:
+            where = f"baris {problem.row}" if problem.row else "berkas"
+            (err if problem.level == "error" else console).print(
+                f"{file.name} {where}: {problem.reason}", markup=False
+            )
+        counts = plan.counts()
+        if not dry_run:
+            total = len(plan.create) + len(plan.update)
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("Mengimpor", total=total or 1)
+                counts = importing.apply_plan(
+                    db,
+                    plan,
+                    actor_id=None,
+                    now=now,
+                    on_batch=lambda done: bar.update(task, completed=done),
+                )
+    label = "Pratinjau" if dry_run else "Selesai"
+    console.print(
+        f"{label}: {counts['create']} baru, {counts['update']} diperbarui, "
+        f"{counts['unchanged']} tidak berubah, {counts['rejected']} ditolak"
+        + (f", {counts['assigned']} penugasan kursus." if "assigned" in counts else ".")
+    )
+    if counts["rejected"]:
+        raise typer.Exit(1)
+
+
 cert_app = typer.Typer(help="Sertifikat.", no_args_is_help=True)
 app.add_typer(cert_app, name="cert")
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     certificate_prefix: str = "CKP"
     # Ed25519 signing keys live outside the database (default: <data_dir>/keys).
     keys_dir: Path | None = None
+    # Optional legal e-signature (TTE, PP 71/2019): a PKCS#12 signing certificate, e.g. from
+    # BSrE. When set, certificate PDFs are also signed as PAdES.
+    pades_pkcs12: Path | None = None
+    pades_password: str | None = None
 
     # Sessions: idle and absolute lifetime, in minutes.
     session_idle_minutes: int = 120

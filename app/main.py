@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 import app.models  # noqa: F401  (all models, and services that hook into progress)
 from app import errors
+from app.audit.routes import router as audit_router
 from app.auth.csrf import csrf_protect
 from app.auth.passwords import Hasher
 from app.auth.routes import router as auth_router
@@ -24,8 +25,12 @@ from app.db import make_engine, make_sessionmaker, utcnow
 from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
+from app.opds.routes import router as opds_router
 from app.ops.routes import router as ops_router
+from app.progress.rules_routes import router as rules_router
 from app.quizzes.routes import router as quizzes_router
+from app.users.activation_routes import router as activation_router
+from app.users.admin_routes import router as users_admin_router
 from app.web import RequestContextMiddleware
 
 log = logging.getLogger("cakap")
@@ -81,5 +86,10 @@ def create_app(
     app.include_router(courses_admin_router)
     app.include_router(quizzes_router)
     app.include_router(certificates_router)
+    app.include_router(users_admin_router)
+    app.include_router(activation_router)
+    app.include_router(opds_router)
+    app.include_router(rules_router)
+    app.include_router(audit_router)
     errors.install(app)
     return app

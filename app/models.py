@@ -13,12 +13,14 @@ from app.courses.models import (
 )
 from app.db import Base
 from app.opds.models import Opd
-from app.progress.models import Enrolment, ModuleProgress
+from app.progress.models import AssignmentRule, Enrolment, ModuleProgress
 from app.quizzes.models import QuizAnswer, QuizAttempt
 from app.ratelimit import RateLimitHit
-from app.users.models import User, UserRole
+from app.users.models import ActivationCode, ImportJob, User, UserRole
 
 __all__ = [
+    "ActivationCode",
+    "AssignmentRule",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -29,6 +31,7 @@ __all__ = [
     "CourseQuiz",
     "CourseSyncRun",
     "Enrolment",
+    "ImportJob",
     "LoginAttempt",
     "ModuleProgress",
     "ModuleVersion",

@@ -52,15 +52,26 @@ _pg_server = factories.postgresql_noproc(
     port=PG_PORT,
     user=PG_USER,
     password=PG_PASSWORD,
-    dbname="cakap_pytest",
+    # One name per test process: parallel runs (two terminals, agents) never collide.
+    dbname=f"cakap_pytest_{os.getpid()}",
     load=[_migrate_pg_template],
 )
 pg_database = factories.postgresql("pg_server")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _drop_leftovers() -> None:
-    """Drop databases a killed run left behind (pytest-postgresql's own drop option fails
-    when there is nothing to drop)."""
+    """Drop databases that killed runs left behind (their process is gone) — never a live
+    parallel run's. pytest-postgresql's own drop option fails when there is nothing to drop."""
     import psycopg
 
     with psycopg.connect(
@@ -75,6 +86,9 @@ def _drop_leftovers() -> None:
             "SELECT datname FROM pg_database WHERE datname LIKE 'cakap_pytest%'"
         ).fetchall()
         for (name,) in names:
+            owner = re.match(r"cakap_pytest_(\d+)", name)
+            if owner and int(owner.group(1)) != os.getpid() and _pid_alive(int(owner.group(1))):
+                continue
             conn.execute(f'ALTER DATABASE "{name}" WITH is_template false')
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -284,3 +284,82 @@ def test_cli_verifies_pdf_and_badge_offline(client, people, db, settings, tmp_pa
     raw = pdf.read_bytes().replace(b"Alice", b"Alicf")
     pdf.write_bytes(raw)
     assert runner.invoke(cli, ["cert", "verify", str(pdf), "--keys", str(jwks)]).exit_code == 1
+
+
+def _self_signed_p12(tmp_path, password: bytes):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Kepala Diskominfo Kota Uji"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Pemerintah Kota Uji Coba"),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "tte.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"tte", key, cert, None, serialization.BestAvailableEncryption(password)
+        )
+    )
+    return path, cert
+
+
+def test_pades_signature_when_a_signing_certificate_is_configured(
+    client, people, db, settings, tmp_path
+):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    p12, cert = _self_signed_p12(tmp_path, b"rahasia-p12")
+    settings.pades_pkcs12 = p12
+    settings.pades_password = "rahasia-p12"
+    complete_course(client)
+    certificate = db.scalar(select(Certificate))
+    pdf = client.get(f"/sertifikat/{certificate.id}/pdf").content
+    reader = PdfFileReader(io.BytesIO(pdf))
+    (signature,) = reader.embedded_signatures
+    trust = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    # pyHanko's sync API runs its own event loop; Playwright may leave one running in this
+    # thread during a full run, so validate in a worker thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        status = pool.submit(
+            validate_pdf_signature, signature, ValidationContext(trust_roots=[trust])
+        ).result()
+    assert status.intact and status.valid
+    # the signed-payload attachment is still there for offline verification
+    assert (
+        unseal(extract_signed_json(pdf), KeyStore(settings.signing_keys_dir).public_keys())
+        == certificate.payload
+    )
+    page = client.get(f"/verifikasi/{certificate.code}").text
+    assert "PAdES" in page and "Kepala Diskominfo Kota Uji" in page

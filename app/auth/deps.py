@@ -60,3 +60,5 @@ def require_role(*roles: Role):
 Staff = Annotated[User, Depends(require_role(Role.opd_admin, Role.kominfo))]
 Monitor = Annotated[User, Depends(require_role(Role.kominfo))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
+# People managers: an OPD admin for their own OPD (scoped in the services), or an admin.
+OpdManager = Annotated[User, Depends(require_role(Role.opd_admin))]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import ratelimit
 from app.auth.deps import Admin, CurrentUser, Staff
-from app.certificates import service
+from app.certificates import pades, service
 from app.certificates.models import Certificate
 from app.certificates.payload import format_code, mask_nip
 from app.courses.models import Course
@@ -126,6 +126,7 @@ def verify_page(
             if result.data and result.data.holder_nip
             else None,
             "format_code": format_code,
+            "pades_signer": pades.signer_name(request.app.state.settings),
         },
         status_code=status,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.certificates import badges
+from app.certificates import badges, pades
 from app.certificates.models import Certificate, CertificateCounter
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
@@ -140,9 +140,12 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 
 def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
     signed = seal_stored(certificate)
-    return render_pdf(
+    pdf = render_pdf(
         data_of(certificate), verify_url=verify_url(settings, certificate), signed_json=signed
     )
+    if pades.enabled(settings):
+        pdf = pades.sign(settings, pdf, reason=f"Sertifikat {certificate.serial}")
+    return pdf
 
 
 def seal_stored(certificate: Certificate) -> bytes:

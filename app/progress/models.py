@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.courses.models import Course, CourseModule, ModuleVersion
@@ -65,3 +65,23 @@ class ModuleProgress(Base):
 
     module: Mapped[CourseModule] = relationship()
     completed_version: Mapped[ModuleVersion | None] = relationship()
+
+
+class AssignmentRule(Base):
+    """Assign a course to everyone matching: OPDs and/or employment statuses (and TMT year).
+
+    Rules apply when created and again to people imported or changed later."""
+
+    __tablename__ = "assignment_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    opd_ids: Mapped[list[int] | None] = mapped_column(JSON)  # None = every OPD
+    statuses: Mapped[list[str] | None] = mapped_column(JSON)  # None = every status
+    tmt_year: Mapped[int | None] = mapped_column(Integer)
+    due_days: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")

@@ -58,7 +58,7 @@ def enrol(
     """Enrol (idempotent). Self-enrolment only in open courses."""
     if source == "self" and (course.enrolment_mode != "open" or course.archived):
         raise NotEnrollable("Kursus ini tidak terbuka untuk pendaftaran mandiri.")
-    required = _required_count(db, course.id)
+    required = required_count(db, course.id)
     insert_ignore(
         db,
         Enrolment,
@@ -79,7 +79,7 @@ def enrol(
     return get_enrolment(db, user_id=user_id, course_id=course.id)
 
 
-def _required_count(db: Session, course_id: int) -> int:
+def required_count(db: Session, course_id: int) -> int:
     modules = db.scalars(
         select(CourseModule.id).where(
             CourseModule.course_id == course_id,

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -38,6 +39,7 @@ class User(Base):
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"), index=True)
     jabatan: Mapped[str | None] = mapped_column(String(200))
     golongan: Mapped[str | None] = mapped_column(String(16))
+    tmt: Mapped[date | None]  # first appointment (TMT CPNS/PPPK)
     employment_status: Mapped[EmploymentStatus] = mapped_column(
         Enum(EmploymentStatus, native_enum=False, length=16, validate_strings=True),
         default=EmploymentStatus.PNS,
@@ -78,3 +80,41 @@ class UserRole(Base):
     )
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ActivationCode(Base):
+    """A one-time code with which a person sets their own password (stored hashed).
+
+    Admins never see or set passwords: imports and resets hand out these instead."""
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ImportJob(Base):
+    """An uploaded ASN file: previewed first, applied on confirmation in batches."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # An OPD admin's import is limited to their OPD; NULL = city-wide (admin).
+    opd_scope_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(
+        String(16), default="previewed"
+    )  # previewed|running|done|failed
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,78 @@
+"""Audit log viewer (admins): who did what, when, from where."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.auth.deps import Admin
+from app.db import SessionDep
+from app.users.models import User
+from app.web import render
+
+router = APIRouter()
+PAGE = 100
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(422, f"Tanggal '{name}' tidak valid (format YYYY-MM-DD).") from exc
+
+
+@router.get("/admin/audit")
+def audit_log(
+    request: Request,
+    db: SessionDep,
+    user: Admin,
+    pengguna: str = "",
+    aksi: str = "",
+    dari: str | None = None,
+    sampai: str | None = None,
+    page: int = 1,
+):
+    stmt = select(AuditEvent, User.full_name).outerjoin(User, User.id == AuditEvent.actor_id)
+    if pengguna.strip():
+        needle = pengguna.strip()
+        stmt = stmt.where(
+            (User.nip == needle) | (func.lower(User.full_name).like(f"%{needle.lower()}%"))
+        )
+    if aksi.strip():
+        stmt = stmt.where(AuditEvent.action.startswith(aksi.strip()))
+    start, end = _day(dari, "dari"), _day(sampai, "sampai")
+    if start:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(start, time(), JAKARTA))
+    if end:
+        stmt = stmt.where(
+            AuditEvent.at < datetime.combine(end + timedelta(days=1), time(), JAKARTA)
+        )
+    page = max(page, 1)
+    rows = db.execute(
+        stmt.order_by(AuditEvent.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)
+    ).all()
+    actions = db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render(
+        request,
+        "admin/audit.html",
+        {
+            "rows": rows[:PAGE],
+            "more": len(rows) > PAGE,
+            "page": page,
+            "actions": actions,
+            "filters": {
+                "pengguna": pengguna,
+                "aksi": aksi,
+                "dari": dari or "",
+                "sampai": sampai or "",
+            },
+        },
+        block="results",
+    )

@@ -1,0 +1,98 @@
+"""Shared building blocks for generated documents (PDF lists, XLSX sheets)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
+FONT = "DejaVu"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def unicode_pdf(*, orientation: str = "portrait", title: str = "") -> FPDF:
+    """An A4 FPDF with DejaVu Sans registered (fpdf2's core fonts are Latin-1 only)."""
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+    pdf.set_lang("id")
+    pdf.set_creator("Cakap")
+    if title:
+        pdf.set_title(title)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    return pdf
+
+
+def pdf_heading(pdf: FPDF, lines: Sequence[str], title: str) -> None:
+    pdf.set_font(FONT, "B", 11)
+    for line in lines:
+        pdf.cell(0, 6, line.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 13)
+    pdf.cell(0, 8, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+
+def pdf_table(
+    pdf: FPDF, headers: Sequence[str], widths: Sequence[float], rows: Iterable[Sequence[str]]
+) -> None:
+    """A simple ruled table that repeats its header on every page."""
+
+    def header() -> None:
+        pdf.set_font(FONT, "B", 9)
+        for text, width in zip(headers, widths, strict=True):
+            pdf.cell(width, 7, text, border=1, align="C")
+        pdf.ln()
+        pdf.set_font(FONT, "", 9)
+
+    header()
+    for row in rows:
+        if pdf.will_page_break(8):
+            pdf.add_page()
+            header()
+        for text, width in zip(row, widths, strict=True):
+            pdf.cell(width, 8, _fit(pdf, str(text), width - 2), border=1)
+        pdf.ln()
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def xlsx(
+    *, title: str, header_lines: Sequence[str], columns: Sequence[str], rows: Iterable[Sequence]
+) -> bytes:
+    """One sheet: a header block (who, what, when), a blank line, then the table."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for line in header_lines:
+        sheet.append([line])
+    sheet.append([f"Dibuat: {datetime.now(JAKARTA):%d-%m-%Y %H:%M} WIB"])
+    sheet.append([])
+    sheet.append(list(columns))
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    for index, name in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(header_row, index).column_letter].width = max(
+            12, min(45, len(str(name)) + 6)
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""Managing people: search, (de)activate, move between OPDs, roles, password resets.
+
+OPD admins manage only the people of their own OPD; role changes and moves between OPDs
+are for city admins. Every change is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.auth import sessions
+from app.i18n import gettext as _
+from app.opds.models import Opd
+from app.progress.assignment import apply_rules
+from app.users.activation import IssuedCode, issue_codes
+from app.users.models import Role, User
+
+PAGE_SIZE = 50
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+def can_manage(actor: User, person: User) -> bool:
+    if actor.has_role(Role.admin):
+        return True
+    return (
+        actor.has_role(Role.opd_admin)
+        and actor.opd_id is not None
+        and person.opd_id == actor.opd_id
+    )
+
+
+def managed_or_none(db: Session, *, actor: User, user_id: int) -> User | None:
+    person = db.get(User, user_id)
+    if person is None or not can_manage(actor, person):
+        return None
+    return person
+
+
+def search(
+    db: Session, *, actor: User, q: str = "", opd_id: int | None = None, page: int = 1
+) -> tuple[list[User], int]:
+    stmt = select(User)
+    if not actor.has_role(Role.admin):
+        stmt = stmt.where(User.opd_id == actor.opd_id)
+    elif opd_id:
+        stmt = stmt.where(User.opd_id == opd_id)
+    q = (q or "").strip()
+    if q:
+        digits = q.replace(" ", "")
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                User.nip.startswith(digits),
+                User.nik.startswith(digits),
+                func.lower(User.full_name).like(like),
+                func.lower(User.email).like(like),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.scalars(
+        stmt.order_by(User.full_name, User.id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def set_active(db: Session, *, actor: User, person: User, active: bool, ip: str | None) -> None:
+    if person.id == actor.id and not active:
+        raise Forbidden(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    person.active = active
+    if not active:
+        sessions.destroy_all_for_user(db, person.id)
+    record(
+        db,
+        action="user.activated" if active else "user.deactivated",
+        actor_id=actor.id,
+        target=str(person.id),
+        ip=ip,
+    )
+    db.commit()
+
+
+def change_opd(
+    db: Session, *, actor: User, person: User, opd: Opd, now: datetime, ip: str | None
+) -> None:
+    if not actor.has_role(Role.admin):
+        raise Forbidden(_("Hanya admin kota yang dapat memindahkan pegawai antar-OPD."))
+    record(
+        db,
+        action="user.opd_changed",
+        actor_id=actor.id,
+        target=str(person.id),
+        ip=ip,
+        old=person.opd_id,
+        new=opd.id,
+    )
+    person.opd_id = opd.id
+    db.flush()
+    apply_rules(db, now=now, user_ids=[person.id])
+    db.commit()
+
+
+def set_roles(db: Session, *, actor: User, person: User, roles: set[Role], ip: str | None) -> None:
+    if not actor.has_role(Role.admin):
+        raise Forbidden(_("Hanya admin kota yang dapat mengubah peran."))
+    if person.id == actor.id and Role.admin not in roles:
+        raise Forbidden(_("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
+    old = sorted(r.value for r in person.roles)
+    person.set_roles(roles | {Role.learner})
+    record(
+        db,
+        action="user.roles_changed",
+        actor_id=actor.id,
+        target=str(person.id),
+        ip=ip,
+        old=old,
+        new=sorted(r.value for r in person.roles),
+    )
+    db.commit()
+
+
+def reset_access(
+    db: Session, *, actor: User, person: User, now: datetime, ip: str | None
+) -> IssuedCode:
+    """A new one-time activation code; the old password and sessions stop working."""
+    person.password_hash = None
+    sessions.destroy_all_for_user(db, person.id)
+    (issued,) = issue_codes(db, users=[person], actor_id=actor.id, now=now, reason="reset")
+    db.commit()
+    return issued
+
+
+def pending_activation(db: Session, *, opd_id: int) -> list[User]:
+    """Active people of the OPD who have not set a password yet."""
+    return list(
+        db.scalars(
+            select(User)
+            .where(User.opd_id == opd_id, User.active.is_(True), User.password_hash.is_(None))
+            .order_by(User.full_name)
+        )
+    )

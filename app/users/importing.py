@@ -1,0 +1,268 @@
+"""ASN import against the database: preview (nothing written), then apply in batches.
+
+Parsing, validation and planning are pure (`importer.py`); here we load what the planner
+needs, store the uploaded file on a job, and apply the plan one batch per transaction.
+No password is hashed per row: new accounts get activation codes when the OPD's
+activation list is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.audit.service import record
+from app.i18n import gettext as _
+from app.opds.models import Opd
+from app.progress.assignment import apply_rules
+from app.users.importer import (
+    MAX_BYTES,
+    ExistingPerson,
+    ImportPlan,
+    parse_import,
+    plan_import,
+)
+from app.users.models import ImportJob, Role, User, UserRole
+
+BATCH = 1000
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+class ImportError_(ValueError):
+    pass
+
+
+def _existing(db: Session) -> tuple[dict[str, ExistingPerson], dict[str, str]]:
+    people: dict[str, ExistingPerson] = {}
+    emails: dict[str, str] = {}
+    rows = db.execute(
+        select(
+            User.id,
+            User.nip,
+            User.nik,
+            User.full_name,
+            User.email,
+            User.opd_id,
+            User.jabatan,
+            User.golongan,
+            User.employment_status,
+        )
+    )
+    for uid, nip, nik, name, email, opd_id, jabatan, golongan, status in rows:
+        for key in (nip, nik):
+            if key:
+                people[key] = ExistingPerson(
+                    uid, nip or nik, name, email, opd_id, jabatan, golongan, str(status)
+                )
+        if email:
+            emails[email] = nip or nik or ""
+    return people, emails
+
+
+def plan_for(
+    db: Session, *, content: bytes, filename: str, opd_scope_id: int | None, today: date
+) -> ImportPlan:
+    rows, problems = parse_import(content, filename, today=today)
+    existing, emails = _existing(db)
+    opds = db.execute(select(Opd.id, Opd.code, Opd.name).where(Opd.active.is_(True))).all()
+    return plan_import(
+        rows,
+        existing=existing,
+        existing_emails=emails,
+        opds_by_code={code: oid for oid, code, _ in opds},
+        opds_by_name={name: oid for oid, _, name in opds},
+        allowed_opd_ids=None if opd_scope_id is None else {opd_scope_id},
+        problems=problems,
+    )
+
+
+def _problem_dicts(plan: ImportPlan) -> list[dict]:
+    return [
+        {"row": p.row, "reason": p.reason, "level": p.level}
+        for p in [*plan.rejected, *plan.warnings]
+    ]
+
+
+def create_job(
+    db: Session, *, actor: User, content: bytes, filename: str, now: datetime
+) -> ImportJob:
+    """Store the upload and its preview. Nothing about people is written."""
+    if len(content) > MAX_BYTES:
+        raise ImportError_(_("Berkas terlalu besar (maksimal 10 MB)."))
+    scope = None if actor.has_role(Role.admin) else actor.opd_id
+    plan = plan_for(
+        db,
+        content=content,
+        filename=filename,
+        opd_scope_id=scope,
+        today=now.astimezone(JAKARTA).date(),
+    )
+    job = ImportJob(
+        created_by=actor.id,
+        opd_scope_id=scope,
+        filename=filename[:255],
+        content=content,
+        created_at=now,
+        status="previewed",
+        counts=plan.counts(),
+        problems=_problem_dicts(plan),
+        total=len(plan.create) + len(plan.update),
+    )
+    db.add(job)
+    record(db, action="import.previewed", actor_id=actor.id, target=filename[:200], **plan.counts())
+    db.commit()
+    return job
+
+
+def visible_job(db: Session, *, job_id: int, user: User) -> ImportJob | None:
+    job = db.get(ImportJob, job_id)
+    if job is None:
+        return None
+    if user.has_role(Role.admin) or job.created_by == user.id:
+        return job
+    return None
+
+
+def start(db: Session, *, job: ImportJob) -> bool:
+    """Mark a previewed job running (only once, even if confirmed twice)."""
+    won = db.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == "previewed")
+        .values(status="running", processed=0)
+    ).rowcount
+    db.commit()
+    return bool(won)
+
+
+def apply_plan(
+    db: Session,
+    plan: ImportPlan,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    job_id: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Write the plan, one transaction per batch of BATCH people; returns the counts."""
+    touched: list[int] = []
+    done = 0
+    for start_at in range(0, len(plan.create), BATCH):
+        touched += _create_batch(db, plan.create[start_at : start_at + BATCH], now)
+        done += len(plan.create[start_at : start_at + BATCH])
+        if on_batch:
+            on_batch(done)
+        db.commit()
+    for start_at in range(0, len(plan.update), BATCH):
+        batch = plan.update[start_at : start_at + BATCH]
+        touched += _update_batch(db, batch, actor_id=actor_id, job_id=job_id)
+        done += len(batch)
+        if on_batch:
+            on_batch(done)
+        db.commit()
+    assigned = 0
+    for start_at in range(0, len(touched), BATCH):
+        assigned += apply_rules(db, now=now, user_ids=touched[start_at : start_at + BATCH])
+        db.commit()
+    return {**plan.counts(), "assigned": assigned}
+
+
+def apply_job(maker: sessionmaker, *, job_id: int, clock: Callable[[], datetime]) -> None:
+    """Re-plan the job's file against the current database and apply it.
+
+    Each batch is one transaction; a crash leaves whole batches only, and running the same
+    file again creates just what is missing (the import is keyed by NIP/NIK).
+    """
+    with maker() as db:
+        job = db.get(ImportJob, job_id)
+        now = clock()
+        try:
+            plan = plan_for(
+                db,
+                content=job.content,
+                filename=job.filename,
+                opd_scope_id=job.opd_scope_id,
+                today=now.astimezone(JAKARTA).date(),
+            )
+            job.total = len(plan.create) + len(plan.update)
+
+            def progress(done: int) -> None:
+                job.processed = done
+
+            counts = apply_plan(
+                db, plan, actor_id=job.created_by, now=now, job_id=job.id, on_batch=progress
+            )
+            job.status = "done"
+            job.counts = counts
+            job.problems = _problem_dicts(plan)
+            job.processed = job.total
+            job.finished_at = clock()
+            record(
+                db, action="import.applied", actor_id=job.created_by, target=job.filename, **counts
+            )
+            db.commit()
+        except Exception:
+            db.rollback()
+            db.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id)
+                .values(status="failed", finished_at=clock())
+            )
+            db.commit()
+            raise
+
+
+def _create_batch(db: Session, batch, now: datetime) -> list[int]:
+    values = [
+        {
+            "nip": row.nip,
+            "nik": row.nik,
+            "full_name": row.full_name,
+            "email": row.email,
+            "opd_id": opd_id,
+            "jabatan": row.jabatan,
+            "golongan": row.golongan,
+            "tmt": row.tmt,
+            "employment_status": row.status,
+            "active": True,
+            "password_hash": None,
+            "locale": "id",
+            "created_at": now,
+        }
+        for row, opd_id in batch
+    ]
+    ids = list(db.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), values))
+    if ids:
+        db.execute(insert(UserRole), [{"user_id": uid, "role": Role.learner} for uid in ids])
+    return ids
+
+
+_FIELDS = {"full_name", "email", "opd_id", "jabatan", "golongan", "status", "nip"}
+
+
+def _update_batch(db: Session, batch, *, actor_id: int | None, job_id: int | None) -> list[int]:
+    ids = []
+    for person, row, diff in batch:
+        values = {}
+        for name, (_old, new) in diff.items():
+            if name not in _FIELDS:
+                continue
+            values["employment_status" if name == "status" else name] = new
+        if row.tmt:
+            values["tmt"] = row.tmt
+        db.execute(update(User).where(User.id == person.user_id).values(**values))
+        # The change is recorded per person: their history (enrolments, certificates)
+        # stays attached to the same account.
+        record(
+            db,
+            action="user.updated_by_import",
+            actor_id=actor_id,
+            target=str(person.user_id),
+            changes={k: [str(o), str(n)] for k, (o, n) in diff.items()},
+            job=job_id,
+        )
+        ids.append(person.user_id)
+    return ids
