@@ -1,10 +1,11 @@
 # Cakap — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint e2e messages clean
+.PHONY: run test lint e2e messages clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,18 @@ test: $(STAMP)
 	bash .ci/ensure-chromium
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/pytest
+
+## Longer fuzzing and the dependency audit (not part of make test)
+FUZZ_RUNS ?= 20000
+fuzz: $(STAMP)
+	$(BIN)/pip install -q atheris pip-audit
+	for target in gift aiken quiz module csv_import xlsx_import; do \
+		$(BIN)/python tests/fuzz/fuzz_parsers.py $$target -runs=$(FUZZ_RUNS) -max_len=4096 || exit 1; \
+	done
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q tests/test_quizzes_gift.py tests/test_quizzes_aiken.py tests/test_users_importer.py tests/test_courses_loader.py
+	# pip-audit asks the package index's vulnerability service; it fails loudly when offline.
+	$(BIN)/pip-audit --strict --progress-spinner off -r <($(BIN)/pip freeze --exclude-editable) \
+		|| { echo "pip-audit failed or could not reach the vulnerability data: the dependency audit is NOT done" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations

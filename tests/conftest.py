@@ -20,6 +20,7 @@ os.environ.setdefault("CAKAP_ARGON2_PARALLELISM", "1")
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from pytest_postgresql import factories
 
 from app import migrate
@@ -30,6 +31,10 @@ from app.main import create_app
 from app.opds.models import Opd
 from app.users.models import EmploymentStatus, Role
 from app.users.service import create_user
+
+# `make fuzz` runs the property tests much longer (HYPOTHESIS_PROFILE=fuzz).
+hypothesis_settings.register_profile("fuzz", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_HOST = os.environ.get("CAKAP_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("CAKAP_TEST_PG_PORT", "5432"))

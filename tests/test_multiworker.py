@@ -1,0 +1,151 @@
+"""Two uvicorn worker processes on PostgreSQL: sessions, CSRF, login throttling and a quiz
+must work whichever worker answers (no in-process state)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.conftest import NIPS, PASSWORD
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(params=["postgresql"])
+def backend(request):
+    return request.param
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(settings, people, tmp_path):
+    courses = tmp_path / "courses"
+    shutil.copytree(FIXTURES / "courses_quiz", courses)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CAKAP_DATABASE_URL": settings.db_url,
+        "CAKAP_DATA_DIR": str(tmp_path / "var"),
+        "CAKAP_SECRET_KEY": settings.secret_key,
+        "CAKAP_COURSES_DIR": str(courses),
+        "CAKAP_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("multi-worker server did not become ready")
+    yield base, proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=15)
+
+
+def _worker_pids(proc) -> set[int]:
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+class Visitor:
+    """A browser whose every request opens a new connection, so the kernel spreads them
+    across the two workers."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookies = httpx.Cookies()
+
+    def request(self, method, path, **kw):
+        with httpx.Client(
+            base_url=self.base, cookies=self.cookies, headers={"Connection": "close"}
+        ) as c:
+            r = c.request(method, path, **kw)
+            self.cookies.update(r.cookies)
+            return r
+
+    def token(self, path="/masuk") -> str:
+        return CSRF.search(self.request("GET", path).text).group(1)
+
+    def post(self, path, data, page=None):
+        token = self.token(page or path)
+        return self.request("POST", path, data={**data, "csrf_token": token})
+
+
+def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
+    base, proc = server
+    assert len(_worker_pids(proc)) >= 2  # two workers (plus multiprocessing helpers)
+    # throttling holds whichever worker answers: the 6th failure is refused
+    attacker = Visitor(base)
+    codes = [
+        attacker.post("/masuk", {"identifier": NIPS["bob"], "password": "salah-sekali"}).status_code
+        for _ in range(6)
+    ]
+    assert codes == [422] * 5 + [429]
+    # a session started on one worker is valid on the other; CSRF tokens too
+    alice = Visitor(base)
+    r = alice.post("/masuk", {"identifier": NIPS["alice"], "password": PASSWORD})
+    assert r.status_code == 303
+    for _ in range(6):
+        assert "Alice Rahmawati" in alice.request("GET", "/").text
+    assert alice.request("POST", "/keluar", data={"csrf_token": "palsu"}).status_code == 403
+    # a whole quiz across workers
+    assert alice.post("/kursus/uji-kuis/daftar", {}, page="/kursus/uji-kuis").status_code == 303
+    start = alice.post(
+        "/kursus/uji-kuis/kuis/kuis-lengkap/mulai", {}, page="/kursus/uji-kuis/kuis/kuis-lengkap"
+    )
+    attempt = start.headers["location"]
+    page = alice.request("GET", attempt).text
+    token = CSRF.search(page).group(1)
+    block = page.split('id="soal-satu-pilihan"', 1)[1].split("</fieldset>", 1)[0]
+    correct = re.search(r'value="(\d+)"[^>]*> <span>Opsi benar</span>', block).group(1)
+    saved = alice.request(
+        "POST",
+        f"{attempt}/jawab",
+        data={"question": "satu-pilihan", "q-satu-pilihan": correct},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert saved.status_code == 200 and "Tersimpan" in saved.text
+    for _ in range(3):  # double/triple submit, possibly on different workers
+        r = alice.request("POST", f"{attempt}/kumpulkan", data={"csrf_token": token})
+        assert r.status_code == 303
+    result = alice.request("GET", f"{attempt}/hasil").text
+    assert "Nilai" in result and "20" in result  # one of five points
