@@ -62,7 +62,9 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
-        target = "/masuk?next=" + quote(request.url.path, safe="/")
+        # Keep the query string: a scanned check-in QR carries its code there.
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/masuk?next=" + quote(back, safe="/")
         if is_htmx(request):
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

@@ -16,6 +16,7 @@ from app.audit.routes import router as audit_router
 from app.auth.csrf import csrf_protect
 from app.auth.passwords import Hasher
 from app.auth.routes import router as auth_router
+from app.bimtek.routes import router as bimtek_router
 from app.certificates.routes import router as certificates_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.courses.admin_routes import router as courses_admin_router
@@ -91,5 +92,6 @@ def create_app(
     app.include_router(opds_router)
     app.include_router(rules_router)
     app.include_router(audit_router)
+    app.include_router(bimtek_router)
     errors.install(app)
     return app

@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import AuthSession, LoginAttempt
+from app.bimtek.models import Attendance, BimtekDay, BimtekQuota, BimtekSession, Nomination
 from app.certificates.models import Certificate, CertificateCounter
 from app.courses.models import (
     Course,
@@ -21,9 +22,13 @@ from app.users.models import ActivationCode, ImportJob, User, UserRole
 __all__ = [
     "ActivationCode",
     "AssignmentRule",
+    "Attendance",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "BimtekDay",
+    "BimtekQuota",
+    "BimtekSession",
     "Certificate",
     "CertificateCounter",
     "Course",
@@ -35,6 +40,7 @@ __all__ = [
     "LoginAttempt",
     "ModuleProgress",
     "ModuleVersion",
+    "Nomination",
     "Opd",
     "QuizAnswer",
     "QuizAttempt",
@@ -46,5 +52,6 @@ __all__ = [
 
 # Services that hook into progress register on import: quiz passes count towards
 # completion, and completion issues the certificate. Whatever loads the models gets both.
+import app.bimtek.service  # noqa: E402, F401  (bimtek attendance gates completion)
 import app.certificates.service  # noqa: E402, F401
 import app.quizzes.service  # noqa: E402, F401

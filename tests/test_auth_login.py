@@ -258,3 +258,22 @@ def test_english_locale(client, people):
     page = client.get("/akun").text
     assert "Change password" in page
     assert "Ganti kata sandi" not in page
+
+
+def test_login_redirect_keeps_the_query_string(client, people):
+    r = client.get("/bimtek/absen?sesi=1&hari=2&kode=ABC123", follow_redirects=False)
+    assert (
+        r.headers["location"] == "/masuk?next=/bimtek/absen%3Fsesi%3D1%26hari%3D2%26kode%3DABC123"
+    )
+    token = client.csrf(r.headers["location"])
+    done = client.post(
+        "/masuk",
+        data={
+            "identifier": NIPS["alice"],
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/bimtek/absen?sesi=1&hari=2&kode=ABC123",
+        },
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == "/bimtek/absen?sesi=1&hari=2&kode=ABC123"

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.courses import service
-from app.db import SessionDep
+from app.db import SessionDep, write_locked
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.web import is_htmx, redirect_after_post, render
@@ -73,6 +73,7 @@ def course_page(request: Request, db: SessionDep, user: CurrentUser, slug: str):
 @router.post("/kursus/{slug}/daftar")
 def enrol(request: Request, db: SessionDep, user: CurrentUser, slug: str):
     course = _course_or_404(db, slug)
+    write_locked(db)  # read-then-write: take SQLite's write lock first (double clicks)
     try:
         progress.enrol(db, user_id=user.id, course=course, now=request.app.state.clock())
     except progress.NotEnrollable as exc:
