@@ -50,6 +50,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Mark a constant for extraction; it is translated where it is shown."""
+    return message
+
+
 def pick_locale(value: str | None) -> str:
     return value if value in LOCALES else DEFAULT_LOCALE
 

@@ -10,16 +10,17 @@ from app.auth import service, sessions
 from app.auth.deps import AuthDep, CurrentUser
 from app.auth.service import LoginOutcome
 from app.db import SessionDep
+from app.i18n import N_
 from app.users.models import Role
 from app.web import LANG_COOKIE, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 
 ROLE_LABELS = {
-    Role.learner: "Peserta",
-    Role.opd_admin: "Admin OPD",
-    Role.kominfo: "Diskominfo",
-    Role.admin: "Administrator",
+    Role.learner: N_("Peserta"),
+    Role.opd_admin: N_("Admin OPD"),
+    Role.kominfo: N_("Diskominfo"),
+    Role.admin: N_("Administrator"),
 }
 
 
@@ -101,7 +102,7 @@ def logout(request: Request, db: SessionDep, auth: AuthDep):
 
 @router.get("/akun")
 def account_page(request: Request, user: CurrentUser, diubah: int = 0):
-    labels = [ROLE_LABELS[r] for r in sorted(user.roles)]
+    labels = [i18n.gettext(ROLE_LABELS[r]) for r in sorted(user.roles)]
     flash = i18n.gettext("Kata sandi berhasil diubah.") if diubah else None
     return render(request, "auth/account.html", {"role_labels": labels, "flash": flash})
 
@@ -129,7 +130,7 @@ def change_password(
         user_agent=request.headers.get("user-agent"),
     )
     if problem:
-        labels = [ROLE_LABELS[r] for r in sorted(user.roles)]
+        labels = [i18n.gettext(ROLE_LABELS[r]) for r in sorted(user.roles)]
         return render(
             request,
             "auth/account.html",

@@ -17,6 +17,7 @@ from app.bimtek import checkin, documents, forms, service
 from app.bimtek.models import AttendanceMethod, BimtekDay, BimtekSession, Nomination
 from app.bimtek.models import NominationStatus as Status
 from app.db import SessionDep
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.users.models import Role, User
 from app.web import client_ip, is_htmx, redirect_after_post, render
@@ -27,11 +28,11 @@ router = APIRouter()
 Nominator = Annotated[User, Depends(require_role(Role.opd_admin))]
 
 STATUS_LABELS = {
-    Status.pending: "menunggu persetujuan",
-    Status.confirmed: "terkonfirmasi",
-    Status.waitlisted: "daftar tunggu",
-    Status.withdrawn: "mengundurkan diri",
-    Status.rejected: "ditolak",
+    Status.pending: N_("menunggu persetujuan"),
+    Status.confirmed: N_("terkonfirmasi"),
+    Status.waitlisted: N_("daftar tunggu"),
+    Status.withdrawn: N_("mengundurkan diri"),
+    Status.rejected: N_("ditolak"),
 }
 STATUS_TAGS = {
     Status.pending: "warn",
@@ -41,9 +42,9 @@ STATUS_TAGS = {
     Status.rejected: "err",
 }
 METHOD_LABELS = {
-    AttendanceMethod.qr: "kode QR",
-    AttendanceMethod.code: "kode",
-    AttendanceMethod.manual: "manual",
+    AttendanceMethod.qr: N_("kode QR"),
+    AttendanceMethod.code: N_("kode"),
+    AttendanceMethod.manual: N_("manual"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

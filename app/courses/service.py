@@ -6,13 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseModule, ModuleVersion
+from app.i18n import N_
 from app.progress.models import Enrolment
 
-AUDIENCES = {"cpns": "Orientasi CPNS", "bimtek": "Bimtek", "umum": "Umum"}
+AUDIENCES = {"cpns": N_("Orientasi CPNS"), "bimtek": N_("Bimtek"), "umum": N_("Umum")}
 JP_CATEGORIES = {
-    "teknis": "Teknis",
-    "manajerial": "Manajerial",
-    "sosial-kultural": "Sosial-kultural",
+    "teknis": N_("Teknis"),
+    "manajerial": N_("Manajerial"),
+    "sosial-kultural": N_("Sosial-kultural"),
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseModule, CourseQuiz
 from app.db import insert_ignore, write_locked
+from app.i18n import gettext as _
 from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
 
 # Other domains (quizzes, bimtek attendance) register what they contribute to completion:
@@ -57,7 +58,7 @@ def enrol(
 ) -> Enrolment:
     """Enrol (idempotent). Self-enrolment only in open courses."""
     if source == "self" and (course.enrolment_mode != "open" or course.archived):
-        raise NotEnrollable("Kursus ini tidak terbuka untuk pendaftaran mandiri.")
+        raise NotEnrollable(_("Kursus ini tidak terbuka untuk pendaftaran mandiri."))
     required = required_count(db, course.id)
     insert_ignore(
         db,
