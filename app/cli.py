@@ -19,6 +19,7 @@ from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.quizzes.cli import quiz_app
+from app.reports.cli import report_app
 
 app = typer.Typer(help="Cakap — LMS pelatihan ASN untuk pemerintah kota.", no_args_is_help=True)
 db_app = typer.Typer(help="Migrasi database.", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(user_app, name="user")
 courses_app = typer.Typer(help="Kursus dari folder courses/.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
 app.add_typer(quiz_app, name="quiz")
+app.add_typer(report_app, name="report")
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import LoginRequired
@@ -82,6 +83,13 @@ def install(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         return error_response(request, 422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        # An id from the URL beyond the database's integer range cannot name anything.
+        log.info("out-of-range value on %s: %s", request.url.path, type(exc).__name__)
+        return error_response(request, 404)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):

@@ -30,6 +30,9 @@ from app.opds.routes import router as opds_router
 from app.ops.routes import router as ops_router
 from app.progress.rules_routes import router as rules_router
 from app.quizzes.routes import router as quizzes_router
+from app.reports.admin_routes import router as reports_admin_router
+from app.reports.api import router as reports_api_router
+from app.reports.routes import router as reports_router
 from app.users.activation_routes import router as activation_router
 from app.users.admin_routes import router as users_admin_router
 from app.web import RequestContextMiddleware
@@ -80,18 +83,21 @@ def create_app(
         logger=RequestLogger(json_format=settings.log_json),
     )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
-    app.include_router(ops_router)
-    app.include_router(auth_router)
-    app.include_router(home_router)
-    app.include_router(courses_router)
-    app.include_router(courses_admin_router)
-    app.include_router(quizzes_router)
-    app.include_router(certificates_router)
-    app.include_router(users_admin_router)
-    app.include_router(activation_router)
-    app.include_router(opds_router)
-    app.include_router(rules_router)
-    app.include_router(audit_router)
-    app.include_router(bimtek_router)
+    app.include_router(ops_router, include_in_schema=False)
+    app.include_router(auth_router, include_in_schema=False)
+    app.include_router(home_router, include_in_schema=False)
+    app.include_router(courses_router, include_in_schema=False)
+    app.include_router(courses_admin_router, include_in_schema=False)
+    app.include_router(quizzes_router, include_in_schema=False)
+    app.include_router(certificates_router, include_in_schema=False)
+    app.include_router(users_admin_router, include_in_schema=False)
+    app.include_router(activation_router, include_in_schema=False)
+    app.include_router(opds_router, include_in_schema=False)
+    app.include_router(rules_router, include_in_schema=False)
+    app.include_router(audit_router, include_in_schema=False)
+    app.include_router(bimtek_router, include_in_schema=False)
+    app.include_router(reports_router, include_in_schema=False)
+    app.include_router(reports_admin_router, include_in_schema=False)
+    app.include_router(reports_api_router)
     errors.install(app)
     return app

@@ -17,10 +17,12 @@ from app.opds.models import Opd
 from app.progress.models import AssignmentRule, Enrolment, ModuleProgress
 from app.quizzes.models import QuizAnswer, QuizAttempt
 from app.ratelimit import RateLimitHit
+from app.reports.models import ApiToken
 from app.users.models import ActivationCode, ImportJob, User, UserRole
 
 __all__ = [
     "ActivationCode",
+    "ApiToken",
     "AssignmentRule",
     "Attendance",
     "AuditEvent",

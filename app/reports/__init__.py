@@ -1,0 +1,1 @@
+"""Completion reporting for the kominfo office: figures, charts, exports, API and CLI."""

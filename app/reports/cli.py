@@ -1,0 +1,99 @@
+"""`cakap report ...`: the dashboard's reports as files, for cron jobs and e-mail.
+
+    cakap report opd-completion --course orientasi-digital-cpns --format pdf \\
+        --out /srv/laporan/capaian-$(date +%F).pdf --from 2026-01-01 --to 2026-03-31
+
+Exit codes: 0 written, 2 usage error (unknown course, bad date or status, unwritable file).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+report_app = typer.Typer(help="Laporan capaian pelatihan (berkas CSV/XLSX/PDF).")
+
+
+class Format(enum.StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+@report_app.callback(no_args_is_help=True)
+def report() -> None:
+    """Laporan capaian pelatihan (berkas CSV/XLSX/PDF)."""
+    # A callback keeps `opd-completion` a named subcommand even while it is the only one.
+
+
+@report_app.command("opd-completion")
+def opd_completion(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Berkas yang ditulis.")],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", case_sensitive=False, help="csv, xlsx atau pdf.")
+    ] = Format.csv,
+    course: Annotated[
+        str | None, typer.Option("--course", help="Slug kursus (bawaan: semua kursus).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Awal periode penyelesaian, TTTT-BB-HH.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Akhir periode penyelesaian, TTTT-BB-HH.")
+    ] = None,
+    status: Annotated[
+        str, typer.Option("--status", help="all, CPNS, PNS, PPPK atau NON_ASN.")
+    ] = "all",
+    audience: Annotated[str, typer.Option("--audience", help="all, cpns atau bimtek.")] = "all",
+) -> None:
+    """Capaian per OPD — angka yang sama dengan halaman /laporan untuk filter yang sama."""
+    from app.cli import console, db_session, err
+    from app.config import get_settings
+    from app.db import utcnow
+    from app.reports import exports, queries
+    from app.reports.filters import FilterError
+
+    params = {
+        "kursus": course,
+        "sasaran": audience,
+        "status": status,
+        "dari": date_from,
+        "sampai": date_to,
+    }
+    settings = get_settings()
+    now = utcnow()
+    with db_session() as db:
+        try:
+            f = queries.build_filter(db, params, scope_opd_id=None)
+        except FilterError as exc:
+            _usage(err, str(exc))
+        summary = queries.opd_summary(db, f)
+        filters = exports.describe_filter(
+            f, course_title=queries.course_title(db, f.course_id), opd_name=None
+        )
+    if fmt is Format.pdf:
+        body = exports.summary_pdf(summary, settings=settings, filters=filters, generated_at=now)
+    elif fmt is Format.xlsx:
+        table = exports.opd_table(summary, filters)
+        body = exports.to_xlsx(table, settings=settings, generated_at=now)
+    else:
+        body = exports.to_csv(exports.opd_table(summary, filters))
+    try:
+        out.write_bytes(body)
+    except OSError as exc:
+        _usage(err, f"berkas {out} tidak dapat ditulis: {exc.strerror or exc}")
+    t = summary.totals
+    percent = "—" if t.completion_percent is None else f"{t.completion_percent:.1f}%"
+    console.print(
+        f"{out}: {len(summary.rows)} OPD, {t.completed} dari {t.enrolled} pendaftaran selesai "
+        f"({percent}), {t.certificates} sertifikat, {t.jp} JP."
+    )
+
+
+def _usage(err, message: str) -> None:
+    err.print("[red]Galat:[/red]", end=" ")
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(2)
