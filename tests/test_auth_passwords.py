@@ -46,3 +46,38 @@ def test_password_rules():
     assert password_problem("aaaaaaaaaaaa") is not None
     assert password_problem("x199001012015012001x", nip="199001012015012001") is not None
     assert password_problem("kuda-biru-makan-pisang") is None
+
+
+def test_unknown_user_and_wrong_password_take_the_same_time(db, people, settings):
+    """No account-existence oracle: both paths verify one argon2 hash (a dummy one for
+    unknown accounts). With a realistic cost the hash dominates, so the medians match."""
+    import statistics
+    import time
+
+    from app.auth import service
+    from app.db import utcnow
+
+    settings.login_max_failures = 10_000
+    settings.login_max_failures_per_ip = 10_000
+    hasher = Hasher(19 * 1024, 2, 1)
+    people.alice.password_hash = hasher.hash("kata-sandi-yang-benar")
+    db.commit()
+
+    def timed(identifier: str) -> float:
+        start = time.perf_counter()
+        result = service.login(
+            db,
+            identifier=identifier,
+            password="salah-sekali-ya",
+            hasher=hasher,
+            settings=settings,
+            now=utcnow(),
+            ip="10.0.0.1",
+        )
+        assert result.outcome.value == "invalid"
+        return time.perf_counter() - start
+
+    unknown = [timed(f"19910101201501100{i % 9 + 1}") for i in range(9)]
+    wrong = [timed("199001012015012001") for _ in range(9)]
+    a, b = statistics.median(unknown), statistics.median(wrong)
+    assert 0.7 < a / b < 1.4, (a, b)

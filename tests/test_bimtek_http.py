@@ -801,3 +801,16 @@ def test_registration_window_binds_opd_admins_not_admins(client, make_client, pe
     admin.login(NIPS["adi"])
     screen = admin.get(f"/bimtek/sesi/{session.id}/hari/{session.days[0].id}/absen")
     assert "Kode di bawah belum diterima saat ini." in screen.text
+
+
+def test_bimtek_title_renders_inert(client, people, db):
+    from tests.fixtures.bimtek.builders import make_session
+
+    session = make_session(
+        db, actor=people.adi, title='<script>alert("bimtek")</script><b onclick=x>Judul</b>'
+    )
+    client.login(NIPS["adi"])
+    for path in ("/bimtek/sesi", f"/bimtek/sesi/{session.id}", "/bimtek"):
+        page = client.get(path).text
+        assert "<script>alert" not in page and "<b onclick" not in page, path
+    assert "&lt;script&gt;" in client.get(f"/bimtek/sesi/{session.id}").text
