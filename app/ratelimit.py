@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.db import Base
+from app.db import Base, write_locked
 
 
 class RateLimitHit(Base):
@@ -21,6 +21,7 @@ class RateLimitHit(Base):
 def hit(db: Session, *, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
     """Count one request for `key`; False when the limit for this window is exceeded."""
     window = int(now.timestamp()) // window_seconds
+    write_locked(db)
     if db.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -277,3 +277,52 @@ def test_login_redirect_keeps_the_query_string(client, people):
         follow_redirects=False,
     )
     assert done.headers["location"] == "/bimtek/absen?sesi=1&hari=2&kode=ABC123"
+
+
+def test_concurrent_logins_never_hit_database_is_locked(people, settings, db):
+    """A login storm (found by the benchmark): many logins at once, each hashing for tens of
+    milliseconds, must all succeed — no SQLite 'database is locked'."""
+    import threading
+
+    from app.auth import service
+    from app.auth.passwords import Hasher
+    from app.db import make_engine, make_sessionmaker, utcnow
+
+    hasher = Hasher(8 * 1024, 2, 1)
+    stored = hasher.hash(PASSWORD)
+    for person in (people.alice, people.bob, people.olga, people.kiki):
+        person.password_hash = stored
+    db.commit()
+    engine = make_engine(settings.db_url)
+    maker = make_sessionmaker(engine, settings)
+    nips = [NIPS[k] for k in ("alice", "bob", "olga", "kiki")]
+    barrier = threading.Barrier(8)
+    outcomes, errors = [], []
+
+    def worker(i: int):
+        try:
+            barrier.wait()
+            for round_ in range(3):
+                with maker() as s:
+                    password = PASSWORD if (i + round_) % 2 == 0 else "salah-sekali"
+                    result = service.login(
+                        s,
+                        identifier=nips[i % 4],
+                        password=password,
+                        hasher=hasher,
+                        settings=settings,
+                        now=utcnow(),
+                        ip=f"10.0.0.{i}",
+                    )
+                    outcomes.append(result.outcome.value)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    assert not errors, errors
+    assert sorted(set(outcomes)) == ["invalid", "ok"] and len(outcomes) == 24

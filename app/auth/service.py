@@ -13,6 +13,7 @@ from app.audit.service import record
 from app.auth import sessions, throttle
 from app.auth.passwords import Hasher, password_problem
 from app.config import Settings
+from app.db import write_locked
 from app.i18n import gettext as _
 from app.users.models import User
 from app.users.nip import looks_like_nip, nip_problem, normalize_nip
@@ -78,7 +79,13 @@ def login(
             % {"n": settings.login_window_minutes},
         )
     user = find_user(db, account)
-    ok, new_hash = hasher.verify_and_update(password, user.password_hash if user else None)
+    stored = user.password_hash if user else None
+    # End the read transaction before the slow hash: on SQLite a read transaction held
+    # across ~0.2 s of argon2 and then upgraded to a write is what makes concurrent logins
+    # fail with "database is locked". Writes below take the write lock up front.
+    db.commit()
+    ok, new_hash = hasher.verify_and_update(password, stored)
+    write_locked(db)
     if not ok or user is None or not user.active:
         throttle.record_failure(db, account=account, ip=ip, settings=settings, now=now)
         record(db, action="login.failed", target=account, ip=ip)

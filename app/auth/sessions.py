@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import AuthSession
 from app.config import Settings
+from app.db import write_locked
 
 COOKIE_NAME = "cakap_session"
 # Writing last_seen_at on every request would turn every page view into a write;
@@ -58,12 +59,17 @@ def load(
         return None
     idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if now >= auth.expires_at or now >= idle_limit or not auth.user.active:
-        db.delete(auth)
+        write_locked(db)
+        db.execute(delete(AuthSession).where(AuthSession.id == auth.id))
         db.commit()
         return None
     if now - auth.last_seen_at >= TOUCH_INTERVAL:
-        auth.last_seen_at = now
+        # A write inside a read transaction must not be upgraded on SQLite (it fails fast
+        # under concurrency); take the write lock in a fresh transaction instead.
+        write_locked(db)
+        db.execute(update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=now))
         db.commit()
+        auth.last_seen_at = now
     return auth
 
 

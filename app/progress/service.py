@@ -108,6 +108,7 @@ def touch(enrolment: Enrolment, now: datetime) -> None:
 
 
 def mark_started(db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime) -> None:
+    write_locked(db)
     insert_ignore(
         db,
         ModuleProgress,
