@@ -49,3 +49,14 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+## Benchmarks (figures, never a pass/fail test; see docs/performance.md). BENCH_ARGS=--help lists options
+.PHONY: bench bench-soak
+BENCH_ARGS ?=
+bench: $(STAMP)
+	BENCH_COMMAND="make bench $(BENCH_ARGS)" $(BIN)/python bench/bench_app.py $(BENCH_ARGS)
+
+## The mixed 80 % read / 20 % write soak with RSS and WAL samples every 30 s
+SOAK_MINUTES ?= 30
+bench-soak: $(STAMP)
+	BENCH_COMMAND="make bench-soak SOAK_MINUTES=$(SOAK_MINUTES) $(BENCH_ARGS)" $(BIN)/python bench/bench_app.py --only soak --soak $(SOAK_MINUTES) $(BENCH_ARGS)
