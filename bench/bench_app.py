@@ -326,6 +326,10 @@ def run_wrk(wrk: str, base: str, name: str, lines: list[str], *, expect: int, wo
         "p99_ms": round(w["p99_us"] / 1000, 1),
         "errors": errors,
         "bytes_per_response": round(w["bytes"] / max(1, w["requests"])),
+        # Little's law: how many connections were actually being served on average. wrk
+        # only times requests that completed, so connections stuck for the whole run
+        # would otherwise go unnoticed.
+        "served_connections": round(w["requests"] / seconds_run * w["mean_us"] / 1e6, 1),
         "connections": connections,
         "tool": "wrk",
     }
@@ -402,7 +406,18 @@ class Bench:
             connections=connections or self.args.connections,
             seconds=seconds or self.args.duration,
         )
-        return self.add(name, figures, watch, **kw)
+        row = self.add(name, figures, watch, **kw)
+        wanted = figures["connections"]
+        if figures["served_connections"] < 0.8 * wanted:
+            stalled = f"only {figures['served_connections']:g} of {wanted} connections were served"
+            log(f"{name}: {stalled}")
+            row["note"] = "; ".join(
+                filter(None, [row.get("note"), stalled + " (the rest stalled)"])
+            )
+            row["stalled"] = True
+            if row.get("met") is not None:
+                row["met"] = False
+        return row
 
     def csrf(self, token: str) -> str:
         # What the page's hx-headers carry for this session (an HMAC of the session id).
@@ -602,7 +617,7 @@ class Bench:
         ]  # fmt: skip
         for name, lines in rows:
             row = self.wrk_row(name, lines, target=half, group="pages")
-            row["met"] = at_half(row) and row["db_locked"] == 0
+            row["met"] = at_half(row) and row["db_locked"] == 0 and not row.get("stalled")
         course, modules = self.seed["course"], self.seed["modules"]
         beacon = [
             line(
@@ -663,7 +678,12 @@ class Bench:
             group="quiz",
             note="every user saves again as soon as answered (saturation)",
         )
-        row["met"] = row["errors"] == 0 and row["p95_ms"] < 50 and row["db_locked"] == 0
+        row["met"] = (
+            row["errors"] == 0
+            and row["p95_ms"] < 50
+            and row["db_locked"] == 0
+            and not row.get("stalled")
+        )
 
     def login(self) -> None:
         hasher = Hasher(*(Settings.model_fields[f].default for f in (
@@ -1124,7 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
         "--soak", type=float, nargs="?", const=30, default=0, metavar="MINUTES",
         help="add the mixed soak (default 30 minutes)",
     )  # fmt: skip
-    parser.add_argument("--soak-think", type=float, default=0.5, help="soak: mean think time")
+    parser.add_argument("--soak-think", type=float, default=2.0, help="soak: mean think time")
     parser.add_argument("--only", type=lambda s: s.split(","), help=f"subset of {SCENARIOS}")
     parser.add_argument("--postgres", action="store_true", help="2 workers on PostgreSQL")
     parser.add_argument(

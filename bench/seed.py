@@ -171,6 +171,23 @@ def add_bimtek(conn, course, people: list, now: datetime) -> dict:
     return {"session_id": session_id, "day_id": day_id}
 
 
+def fix_sequences(conn) -> None:
+    """PostgreSQL: move every id sequence past the rows inserted with explicit ids (as
+    gen_data.py and this script do), or the app's next INSERT collides with them."""
+    if conn.dialect.name != "postgresql":
+        return
+    tables = conn.exec_driver_sql(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'id' "
+        "AND (column_default LIKE 'nextval%%' OR is_identity = 'YES')"
+    ).scalars()
+    for table in list(tables):
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f'COALESCE((SELECT max(id) FROM "{table}"), 0) + 1, false)'
+        )
+
+
 def seed(args) -> dict:
     rng = random.Random(args.seed)
     settings = Settings(
@@ -195,6 +212,8 @@ def seed(args) -> dict:
     engine = make_engine(args.database_url)
     maker = make_sessionmaker(engine, settings)
     now = datetime.now(UTC)
+    with engine.begin() as conn:
+        fix_sequences(conn)
     with maker() as db:
         report = sync_courses(db, root=settings.courses_dir, now=now)
         if report.errors:
@@ -369,6 +388,7 @@ def seed(args) -> dict:
         for batch in _chunks(answer_rows):
             conn.execute(insert(QuizAnswer), batch)
 
+        fix_sequences(conn)  # the rows above were inserted with explicit ids
         # A bimtek session with a day today (Asia/Jakarta) and confirmed participants.
         bimtek_ids = add_bimtek(conn, bimtek, groups["checkin"], now) if BimtekSession else None
 
