@@ -3,8 +3,10 @@
 The property test generates small random cities (OPDs, people with statuses, enrolments
 with scores and completion dates around Jakarta's midnight, certificates incl. revoked,
 bimtek attendance), inserts them into the test database — SQLite and PostgreSQL — and
-checks every figure of opd_summary, weekly_completions, jp_year and jp_people. Helpers at
-the top are shared with the HTTP and API tests.
+checks every figure of opd_summary, weekly_completions, jp_year and jp_people — the
+dashboard both ways: counted live (with a period) and from the rollups (without one,
+refreshed pair by pair or rebuilt). Helpers at the top are shared with the HTTP and API
+tests.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +29,7 @@ from app.certificates.models import Certificate
 from app.courses.models import Course
 from app.opds.models import Opd
 from app.progress.models import Enrolment
-from app.reports import charts, queries
+from app.reports import charts, queries, rollups
 from app.reports.filters import FilterError, ReportFilter, parse_page, parse_year
 from app.reports.periods import quarter_ranges, week_start, week_starts, year_range
 from app.users.models import User, UserRole
@@ -654,27 +657,8 @@ def _expected_jp(city: City, year: int, opd_id: int | None, status: str):
     return per_person, by_opd, quarters, categories
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(city=cities(), data=st.data())
-def test_every_figure_matches_a_plain_computation(db, city, data):
-    _store(db, city)
-    course_id, audience, status, (start, end), scope = data.draw(filters_for(city))
-    year = data.draw(st.sampled_from([2025, 2026, 2027]))
-    scope = scope if scope is not None and scope <= len(city.opds) else None
-    f = ReportFilter(
-        course_id=course_id,
-        course_slug=COURSES[course_id - 1][0] if course_id else None,
-        audience=audience,
-        status=status,
-        completed_from=start,
-        completed_to=end,
-        opd_id=scope,
-    )
-
+def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
+    """opd_summary and weekly_completions for `f` against the plain computation."""
     summary = queries.opd_summary(db, f)
     expected = _expected_summary(city, f)
     assert {r.opd_id for r in summary.rows} == set(expected)
@@ -709,6 +693,46 @@ def test_every_figure_matches_a_plain_computation(db, city, data):
     weeks = queries.weekly_completions(db, f, today=TODAY)
     assert [w.completed for w in weeks] == _expected_weeks(city, f)
     assert weeks[-1].start == week_start(f.completed_to or TODAY)
+
+
+@contextmanager
+def _full_rebuild_above(pairs: int):
+    """Choose the rollup refresh: 0 rebuilds everything, a large number goes pair by pair."""
+    saved = rollups.FULL_REBUILD_PAIRS
+    rollups.FULL_REBUILD_PAIRS = pairs
+    try:
+        yield
+    finally:
+        rollups.FULL_REBUILD_PAIRS = saved
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(city=cities(), data=st.data())
+def test_every_figure_matches_a_plain_computation(db, city, data):
+    _store(db, city)
+    course_id, audience, status, (start, end), scope = data.draw(filters_for(city))
+    year = data.draw(st.sampled_from([2025, 2026, 2027]))
+    scope = scope if scope is not None and scope <= len(city.opds) else None
+    f = ReportFilter(
+        course_id=course_id,
+        course_slug=COURSES[course_id - 1][0] if course_id else None,
+        audience=audience,
+        status=status,
+        completed_from=start,
+        completed_to=end,
+        opd_id=scope,
+    )
+
+    # Both ways of counting: the drawn filter (live when it has a period) and the same
+    # filter without a period (rollups), refreshed pair by pair or rebuilt in one go.
+    rebuild = data.draw(st.booleans(), label="full rebuild")
+    with _full_rebuild_above(0 if rebuild else 10**6):
+        _check_summary_and_weeks(db, city, f)
+        _check_summary_and_weeks(db, city, replace(f, completed_from=None, completed_to=None))
 
     jp_status = status if status != "NON_ASN" else "all"
     report = queries.jp_year(db, year, scope, status=jp_status)

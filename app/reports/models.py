@@ -1,10 +1,11 @@
-"""API tokens for the read-only reporting API (`/api/v1`)."""
+"""API tokens for the read-only reporting API (`/api/v1`), the report indexes, and the
+rollup tables that keep the dashboard's figures pre-aggregated (app/reports/rollups.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.certificates.models import Certificate
@@ -103,3 +104,66 @@ REPORT_INDEXES = (
         _enrolments.course_id,
     ),
 )
+
+
+# ---------------------------------------------------------------------------- rollups
+# The dashboard's figures per (OPD, course, employment status), kept exact by database
+# triggers that mark a changed (OPD, course) pair in `report_dirty` and by
+# app/reports/rollups.py, which recomputes dirty pairs before any rollup is read. The
+# triggers live in the migration (per dialect). No foreign keys on purpose: the rows are a
+# cache that must never stop an OPD or a course from being deleted, and a pair whose rows
+# are gone is recomputed to nothing.
+
+
+class ReportRollup(Base):
+    """What `opd_summary` counts for one (OPD, course, status) without a period: active
+    people's enrolments and their valid certificates."""
+
+    __tablename__ = "report_rollups"
+
+    opd_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enrolled: Mapped[int] = mapped_column(Integer)
+    in_progress: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    # Over completed enrolments that have a final score.
+    score_sum: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
+    score_count: Mapped[int] = mapped_column(Integer)
+    certificates: Mapped[int] = mapped_column(Integer)  # not revoked
+    jp: Mapped[int] = mapped_column(BigInteger)  # JP of those certificates
+
+
+class ReportWeekRollup(Base):
+    """Completions per week (Monday, Asia/Jakarta) for one (OPD, course, status)."""
+
+    __tablename__ = "report_week_rollups"
+    __table_args__ = (
+        # The trend reads a dozen weeks across all keys: walk them by week, index only.
+        Index(
+            "ix_report_week_rollups_week",
+            "week_start",
+            "opd_id",
+            "course_id",
+            "employment_status",
+            "completions",
+        ),
+    )
+
+    opd_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    week_start: Mapped[date] = mapped_column(primary_key=True)
+    completions: Mapped[int] = mapped_column(Integer)
+
+
+class ReportDirty(Base):
+    """An (OPD, course) pair whose rollup rows may be out of date. Triggers insert it or
+    bump `seq` on every relevant change; a refresh deletes it only if `seq` is still what it
+    read, so a change that lands during the refresh keeps the pair dirty."""
+
+    __tablename__ = "report_dirty"
+
+    opd_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)

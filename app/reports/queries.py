@@ -5,6 +5,9 @@ Aggregation happens in SQL (GROUP BY over covering indexes, see app/reports/mode
 Python only merges the per-OPD rows (a few dozen) and sorts them. Lists of people are
 paginated in SQL. Calendar boundaries (weeks, quarters, years in Asia/Jakarta) come from
 app/reports/periods.py and are applied as UTC ranges, which SQLite and PostgreSQL agree on.
+The dashboard's figures without a period come from pre-aggregated rollups that are kept
+exact (app/reports/rollups.py); with a period they are counted live. Both paths apply the
+same definitions, and tests/test_reports_queries.py checks both against plain Python.
 
 Who is counted: active users with an OPD (people without an OPD belong to no row). The
 city total is the sum of the OPD rows. OPD scoping lives here too: a filter with `opd_id`
@@ -27,7 +30,9 @@ from app.certificates.models import Certificate
 from app.courses.models import Course
 from app.opds.models import Opd
 from app.progress.models import Enrolment, EnrolmentStatus
+from app.reports import rollups
 from app.reports.filters import FilterError, ReportFilter
+from app.reports.models import ReportRollup, ReportWeekRollup
 from app.reports.periods import (
     local_date,
     quarter_ranges,
@@ -197,52 +202,16 @@ def opd_summary(db: Session, f: ReportFilter) -> OpdSummary:
     Completion % is completed / enrolled. The average score is over completed enrolments
     that have a score. Bimtek attendance counts days within the period (course filters
     apply to the session's course). Active OPDs are listed even with no figures.
+
+    Without a period the enrolment and certificate figures come from the rollups (exact,
+    refreshed first; this may commit the session); with one they are counted live. People
+    and bimtek attendees are always counted live (cheap).
     """
-    start, end = f.period_utc()
+    # Figures first: a rollup refresh commits, and everything read after it shares a snapshot.
+    figures = _figures_live(db, f) if f.has_period else _figures_from_rollups(db, f)
     people = dict(
         db.execute(select(User.opd_id, func.count()).where(*_people(f)).group_by(User.opd_id)).all()
     )
-
-    completed = and_(
-        Enrolment.status == EnrolmentStatus.completed,
-        *_in_period(Enrolment.completed_at, start, end),
-    )
-    enrolment_conditions = _people(f) + _courses(f, Enrolment.course_id)
-    if end is not None:
-        enrolment_conditions.append(Enrolment.enrolled_at < end)
-    enrolments = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(
-                User.opd_id,
-                func.count(),
-                func.count().filter(Enrolment.status == EnrolmentStatus.in_progress),
-                func.count().filter(completed),
-                func.sum(Enrolment.final_score).filter(completed),
-                func.count(Enrolment.final_score).filter(completed),
-            )
-            .select_from(User)
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .where(*enrolment_conditions)
-            .group_by(User.opd_id)
-        )
-    }
-    certificates = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(User.opd_id, func.count(), func.sum(Certificate.jp))
-            .select_from(User)
-            .join(Certificate, Certificate.user_id == User.id)
-            .where(
-                *_people(f),
-                Certificate.revoked_at.is_(None),
-                *_courses(f, Certificate.course_id),
-                *_in_period(Certificate.issued_at, start, end),
-            )
-            .group_by(User.opd_id)
-        )
-    }
-
     attendees = dict(
         db.execute(
             select(User.opd_id, func.count(distinct(Attendance.user_id)))
@@ -261,16 +230,15 @@ def opd_summary(db: Session, f: ReportFilter) -> OpdSummary:
     )
 
     opd_filter = Opd.id == f.opd_id if f.opd_id is not None else Opd.active.is_(True)
-    wanted = set(people) | set(enrolments) | set(certificates) | set(attendees)
+    wanted = set(people) | set(figures) | set(attendees)
     opds = db.execute(
         select(Opd.id, Opd.code, Opd.name).where(or_(opd_filter, Opd.id.in_(wanted)))
     ).all()
     rows = []
     for opd_id, code, name in opds:
-        enrolled, in_progress, done, score_sum, score_count = enrolments.get(
-            opd_id, (0, 0, 0, None, 0)
+        enrolled, in_progress, done, score_sum, score_count, cert_count, jp = figures.get(
+            opd_id, _NO_FIGURES
         )
-        cert_count, jp = certificates.get(opd_id, (0, None))
         rows.append(
             OpdRow(
                 opd_id=opd_id,
@@ -289,6 +257,94 @@ def opd_summary(db: Session, f: ReportFilter) -> OpdSummary:
         )
     rows = _sorted(rows, f.sort, f.desc)
     return OpdSummary(rows=rows, totals=_total(rows), filter=f)
+
+
+# (enrolled, in progress, completed, score sum, score count, certificates, JP) per OPD.
+_Figures = dict[int, tuple[int, int, int, float | None, int, int, int | None]]
+_NO_FIGURES = (0, 0, 0, None, 0, 0, None)
+
+
+def _figures_live(db: Session, f: ReportFilter) -> _Figures:
+    """Enrolment and certificate figures per OPD, counted from the enrolments themselves:
+    the only way to apply a period (completions, scores and certificates within it,
+    enrolments made before its end)."""
+    start, end = f.period_utc()
+    completed = and_(
+        Enrolment.status == EnrolmentStatus.completed,
+        *_in_period(Enrolment.completed_at, start, end),
+    )
+    enrolment_conditions = _people(f) + _courses(f, Enrolment.course_id)
+    if end is not None:
+        enrolment_conditions.append(Enrolment.enrolled_at < end)
+    enrolments = {
+        row[0]: tuple(row[1:])
+        for row in db.execute(
+            select(
+                User.opd_id,
+                func.count(),
+                func.count().filter(Enrolment.status == EnrolmentStatus.in_progress),
+                func.count().filter(completed),
+                func.sum(Enrolment.final_score).filter(completed),
+                func.count(Enrolment.final_score).filter(completed),
+            )
+            .select_from(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(*enrolment_conditions)
+            .group_by(User.opd_id)
+        )
+    }
+    certificates = {
+        row[0]: tuple(row[1:])
+        for row in db.execute(
+            select(User.opd_id, func.count(), func.sum(Certificate.jp))
+            .select_from(User)
+            .join(Certificate, Certificate.user_id == User.id)
+            .where(
+                *_people(f),
+                Certificate.revoked_at.is_(None),
+                *_courses(f, Certificate.course_id),
+                *_in_period(Certificate.issued_at, start, end),
+            )
+            .group_by(User.opd_id)
+        )
+    }
+    return {
+        opd_id: enrolments.get(opd_id, _NO_FIGURES[:5]) + certificates.get(opd_id, (0, None))
+        for opd_id in set(enrolments) | set(certificates)
+    }
+
+
+def _rollup_conditions(f: ReportFilter, model) -> list[ColumnElement[bool]]:
+    # The rollups hold active people with an OPD only, like _people.
+    conditions = _courses(f, model.course_id)
+    if f.status != "all":
+        conditions.append(model.employment_status == f.status)
+    if f.opd_id is not None:
+        conditions.append(model.opd_id == f.opd_id)
+    return conditions
+
+
+def _figures_from_rollups(db: Session, f: ReportFilter) -> _Figures:
+    """The same figures as _figures_live without a period, from report_rollups."""
+    rollups.refresh(db)
+    r = ReportRollup
+    return {
+        row[0]: tuple(row[1:])
+        for row in db.execute(
+            select(
+                r.opd_id,
+                func.sum(r.enrolled),
+                func.sum(r.in_progress),
+                func.sum(r.completed),
+                func.sum(r.score_sum),
+                func.sum(r.score_count),
+                func.sum(r.certificates),
+                func.sum(r.jp),
+            )
+            .where(*_rollup_conditions(f, r))
+            .group_by(r.opd_id)
+        )
+    }
 
 
 def _total(rows: list[OpdRow]) -> OpdRow:
@@ -338,8 +394,27 @@ def weekly_completions(
     db: Session, f: ReportFilter, *, today: date, weeks: int = 12
 ) -> list[WeekCount]:
     """Completions per week (Monday–Sunday, Asia/Jakarta) for the `weeks` weeks ending
-    with the week of the period's end, or of `today` when the period is open."""
+    with the week of the period's end, or of `today` when the period is open.
+
+    Without a period the counts come from the weekly rollups (exact, refreshed first; this
+    may commit the session); a period can cut a week in half, so it is counted live.
+    """
     starts = week_starts(f.completed_to or today, weeks)
+    if not f.has_period:
+        rollups.refresh(db)
+        w = ReportWeekRollup
+        counts = dict(
+            db.execute(
+                select(w.week_start, func.sum(w.completions))
+                .where(
+                    w.week_start >= starts[0],
+                    w.week_start <= starts[-1],
+                    *_rollup_conditions(f, w),
+                )
+                .group_by(w.week_start)
+            ).all()
+        )
+        return [WeekCount(start=d, completed=int(counts.get(d, 0))) for d in starts]
     bounds = [start_of_day(d) for d in starts] + [start_of_day(starts[-1] + timedelta(days=7))]
     lo, hi = bounds[0], bounds[-1]
     start, end = f.period_utc()
