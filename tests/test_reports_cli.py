@@ -1,4 +1,5 @@
-"""`cakap report opd-completion`: the dashboard's numbers as files, for cron jobs."""
+"""`cakap report opd-completion`: the dashboard's numbers as files, for cron jobs; and
+`cakap report rollups`, which checks (and rebuilds) the dashboard's rollups."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from app.cli import app as cli
+from app.reports.models import ReportRollup
 from tests.test_reports_http import city, login  # noqa: F401  (the `city` fixture)
 
 runner = CliRunner()
@@ -88,3 +91,18 @@ def test_unwritable_output_exits_2(env, city, tmp_path):  # noqa: F811
         cli, ["report", "opd-completion", "--out", str(tmp_path / "tidak-ada" / "x.csv")]
     )
     assert result.exit_code == 2 and "tidak dapat ditulis" in result.output
+
+
+def test_rollups_check_and_rebuild(env, city, db):  # noqa: F811
+    result = runner.invoke(cli, ["report", "rollups"])
+    assert result.exit_code == 0, result.output
+    assert "sesuai" in result.output
+    # A write that bypassed the triggers (e.g. manual SQL with triggers disabled).
+    db.execute(update(ReportRollup).values(completed=ReportRollup.completed + 1))
+    db.commit()
+    result = runner.invoke(cli, ["report", "rollups"])
+    assert result.exit_code == 1
+    assert "--rebuild" in result.output
+    result = runner.invoke(cli, ["report", "rollups", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(cli, ["report", "rollups"]).exit_code == 0

@@ -2,15 +2,17 @@
 
 Each test changes something the way the app (or a bulk Core statement) does, then checks
 the rollup figures (no period) against the live count over all time (a period that covers
-everything) and against the numbers a person would expect. The property test in
-tests/test_reports_queries.py covers random cities; these cover the changes one by one.
+everything), against a computation from scratch (rollups.differences) and against the
+numbers a person would expect. The property test in tests/test_reports_queries.py covers
+random cities and changes; these cover the changes one by one.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, insert, inspect, select, text, update
+from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from app import migrate
@@ -23,7 +25,7 @@ from app.opds.models import Opd
 from app.progress.models import Enrolment
 from app.reports import queries, rollups
 from app.reports.filters import ReportFilter
-from app.reports.models import ReportDirty, ReportRollup, ReportWeekRollup
+from app.reports.models import ReportRollup, ReportWeekRollup
 from app.reports.periods import JAKARTA, week_start
 from app.users import admin
 from app.users.models import EmploymentStatus, User
@@ -33,10 +35,10 @@ CITY = ReportFilter()
 ALL_TIME = ReportFilter(completed_from=date(2000, 1, 1), completed_to=date(2100, 12, 31))
 NOW = datetime(2026, 3, 20, 3, 0, tzinfo=UTC)
 TRIGGERS = {
-    f"report_dirty_{table}_{op}"
+    f"report_rollups_{table}_{op}"
     for table in ("enrolments", "certificates")
     for op in ("insert", "delete", "update")
-} | {"report_dirty_users_update", "report_dirty_users_delete"}
+} | {"report_rollups_users_update", "report_rollups_users_delete"}
 
 
 def figures(db, f: ReportFilter = CITY) -> dict[str, dict]:
@@ -45,6 +47,7 @@ def figures(db, f: ReportFilter = CITY) -> dict[str, dict]:
     rolled = {r.code: r.as_dict() for r in queries.opd_summary(db, f).rows}
     live = queries.opd_summary(db, _all_time(f))
     assert rolled == {r.code: r.as_dict() for r in live.rows}
+    assert rollups.differences(db) == []
     return rolled
 
 
@@ -63,12 +66,7 @@ def counts(row: dict) -> tuple:
     return (row["enrolled"], row["in_progress"], row["completed"], row["certificates"], row["jp"])
 
 
-def dirty_pairs(db) -> set[tuple[int, int]]:
-    db.rollback()
-    return {tuple(r) for r in db.execute(select(ReportDirty.opd_id, ReportDirty.course_id))}
-
-
-def test_small_city_figures_and_nothing_left_dirty(db, people):
+def test_small_city_figures(db, people):
     _small_city(db, people)
     rows = figures(db)
     # DISKOMINFO: alice and olga completed the CPNS course (10 JP each), kiki is on it.
@@ -76,8 +74,6 @@ def test_small_city_figures_and_nothing_left_dirty(db, people):
     assert rows["DISKOMINFO"]["average_score"] == 80
     # BAPPEDA: bob enrolled in one course, completed another whose certificate is revoked.
     assert counts(rows["BAPPEDA"]) == (2, 0, 1, 0, 0)
-    assert dirty_pairs(db) == set()
-    assert rollups.refresh(db) == 0  # nothing dirty: nothing to do
 
 
 def test_moving_a_person_to_another_opd(db, people):
@@ -178,17 +174,24 @@ def test_bulk_core_insert_and_update_of_enrolments(db, people):
     assert weeks[-1].start == date(2026, 3, 16) and weeks[-1].completed == 4
 
 
-def test_progress_that_changes_no_figure_marks_nothing(db, people):
+def test_progress_that_changes_no_figure_touches_no_rollup(db, people):
     _small_city(db, people)
     figures(db)
-    db.execute(update(Enrolment).values(progress_percent=Enrolment.progress_percent))
+    before = db.execute(select(ReportRollup)).scalars().all()
+    stored = [(r.opd_id, r.course_id, r.employment_status, r.enrolled) for r in before]
+    # A trigger that fires writes its key, even with a zero delta: make such writes show.
+    db.execute(update(ReportRollup).values(enrolled=ReportRollup.enrolled + 1000))
     db.execute(
         update(Enrolment)
         .where(Enrolment.user_id == people.kiki.id)
-        .values(progress_percent=60, last_activity_at=NOW)
+        .values(progress_percent=60, last_activity_at=NOW, items_done=2)
     )
+    db.execute(update(User).values(full_name=User.full_name, locale="en"))
+    db.execute(update(ReportRollup).values(enrolled=ReportRollup.enrolled - 1000))
     db.commit()
-    assert dirty_pairs(db) == set()
+    db.expire_all()
+    after = db.execute(select(ReportRollup)).scalars().all()
+    assert [(r.opd_id, r.course_id, r.employment_status, r.enrolled) for r in after] == stored
 
 
 def test_weeks_follow_jakarta_midnight_to_the_microsecond(db, people):
@@ -219,54 +222,67 @@ def test_weeks_follow_jakarta_midnight_to_the_microsecond(db, people):
         ]
 
 
-def test_a_change_during_refresh_keeps_its_pair_dirty(db, people, backend, db_url, monkeypatch):
-    """The refresh clears a pair only if its seq is still the one it read. On PostgreSQL
-    the change comes from another connection and commits while the refresh works; SQLite
-    has one writer at a time, so there it can only come from the refreshing transaction."""
+def test_concurrent_writers_on_the_same_key_are_all_counted(db, people, backend, db_url):
+    """Two transactions add to the same rollup row at once (PostgreSQL; SQLite has one
+    writer at a time): the second waits for the first's row lock, then adds to its result."""
+    if backend != "postgresql":
+        return
     orientasi, _ = _small_city(db, people)
     figures(db)
-    kiki = select(Enrolment.id).where(Enrolment.user_id == people.kiki.id).scalar_subquery()
-    db.execute(update(Enrolment).where(Enrolment.id == kiki).values(status="enrolled"))
-    db.commit()
-    pair = (people.opd_a.id, orientasi.id)
-    assert dirty_pairs(db) == {pair}
-
     other = make_engine(db_url)
-    recompute = rollups._recompute
-
-    def recompute_then_someone_writes(session, dialect, recomputed):
-        recompute(session, dialect, recomputed)
-        change = (
+    first, second = other.connect(), other.connect()
+    try:
+        first.begin()
+        first.execute(
             update(Enrolment)
-            .where(Enrolment.user_id == people.alice.id, Enrolment.course_id == orientasi.id)
-            .values(final_score=50)
+            .where(Enrolment.user_id == people.kiki.id)
+            .values(status="completed", completed_at=NOW, final_score=50)
         )
-        if backend == "postgresql":
-            with other.begin() as conn:
-                conn.execute(change)
-        else:
-            session.execute(change)
+        second.begin()
+        second.execute(text("SET lock_timeout = '10s'"))
 
-    monkeypatch.setattr(rollups, "_recompute", recompute_then_someone_writes)
-    first = queries.opd_summary(db, CITY)
-    monkeypatch.setattr(rollups, "_recompute", recompute)
-    other.dispose()
-    assert dirty_pairs(db) == {pair}  # the late change keeps it dirty …
-    before = {r.code: r for r in first.rows}["DISKOMINFO"]
-    assert before.in_progress == 0 and before.average_score == 80  # kiki's change, not alice's
-    # … and the next read counts it (average of alice's new 50 and olga's 70).
-    assert figures(db)["DISKOMINFO"]["average_score"] == 60
-    assert dirty_pairs(db) == set()
+        def complete_adi():
+            second.execute(
+                insert(Enrolment).values(
+                    user_id=people.adi.id,
+                    course_id=orientasi.id,
+                    enrolled_at=NOW,
+                    status="completed",
+                    completed_at=NOW,
+                    final_score=100,
+                )
+            )
+            second.commit()
+
+        waiting = threading.Thread(target=complete_adi)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # blocked on the rollup row the first one holds
+        first.commit()
+        waiting.join(10)
+        assert not waiting.is_alive()
+    finally:
+        first.close()
+        second.close()
+        other.dispose()
+    db.rollback()
+    rows = figures(db)
+    # alice 90, olga 70, kiki 50, adi 100 on the CPNS course.
+    assert counts(rows["DISKOMINFO"]) == (4, 0, 4, 2, 20)
+    assert rows["DISKOMINFO"]["average_score"] == 77.5
 
 
-def test_many_dirty_pairs_rebuild_everything(db, people, monkeypatch):
+def test_rebuild_repairs_writes_that_bypassed_the_triggers(db, people):
     _small_city(db, people)
     figures(db)
-    monkeypatch.setattr(rollups, "FULL_REBUILD_PAIRS", 0)
-    db.execute(update(User).where(User.id == people.bob.id).values(active=False))
+    db.execute(update(ReportRollup).values(enrolled=ReportRollup.enrolled + 7))
+    db.execute(delete(ReportWeekRollup))
     db.commit()
-    assert counts(figures(db)["BAPPEDA"]) == (0, 0, 0, 0, 0)
-    assert dirty_pairs(db) == set()
+    assert len(rollups.differences(db)) > 0
+    rollups.rebuild(db)
+    db.commit()
+    assert rollups.differences(db) == []
+    assert counts(figures(db)["DISKOMINFO"]) == (3, 1, 2, 2, 20)
 
 
 def test_triggers_exist_at_head(db, backend):
@@ -279,8 +295,8 @@ def test_triggers_exist_at_head(db, backend):
     assert TRIGGERS <= set(names)
 
 
-def test_upgrading_a_database_with_data_builds_the_rollups_on_first_read(db, db_url):
-    """Data from before the rollups migration: every pair starts dirty."""
+def test_upgrading_a_database_with_data_fills_the_rollups(db, db_url):
+    """Data from before the rollups migration is counted by the migration itself."""
     db.close()
     migrate.downgrade(db_url, "ce8244155755")
     engine = make_engine(db_url)
@@ -315,19 +331,19 @@ def test_upgrading_a_database_with_data_builds_the_rollups_on_first_read(db, db_
     migrate.upgrade(db_url)
     # A new engine: the old one's connections may hold statements prepared on old tables.
     with Session(engine) as fresh:
-        assert dirty_pairs(fresh) == {(1, 1)}
         assert counts(figures(fresh)["A"]) == (1, 1, 0, 0, 0)
         assert fresh.scalar(select(ReportRollup.enrolled)) == 1
         assert fresh.scalar(select(ReportWeekRollup.completions)) is None
     engine.dispose()
 
 
-def test_rollup_rows_of_vanished_pairs_are_removed(db, people):
-    orientasi, etika = _small_city(db, people)
+def test_keys_whose_rows_all_went_count_nothing(db, people):
+    _small_city(db, people)
     figures(db)
     db.execute(delete(Certificate))
     db.execute(delete(Enrolment))
     db.commit()
-    figures(db)
-    assert db.scalar(select(ReportRollup.opd_id)) is None
-    assert db.scalar(select(ReportWeekRollup.opd_id)) is None
+    rows = figures(db)
+    assert counts(rows["DISKOMINFO"]) == counts(rows["BAPPEDA"]) == (0, 0, 0, 0, 0)
+    assert db.scalar(select(func.sum(ReportRollup.enrolled))) == 0
+    assert db.scalar(select(func.sum(ReportWeekRollup.completions))) == 0

@@ -13,18 +13,8 @@ from tests.conftest import NIPS, Browser
 from tests.test_access_matrix import PATH_SAMPLES, ROLES_OF, RULES, _fill, api_routes
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-# Bookkeeping that GETs may write: session last-seen, rate-limit counters, and the report
-# rollups, which a report page brings up to date before reading them (a cache of figures
-# derived from the other tables, app/reports/rollups.py — never data of its own).
-BOOKKEEPING = {
-    "auth_sessions",
-    "rate_limit_hits",
-    "login_attempts",
-    "alembic_version",
-    "report_rollups",
-    "report_week_rollups",
-    "report_dirty",
-}
+# Bookkeeping that GETs may write: session last-seen, rate-limit counters.
+BOOKKEEPING = {"auth_sessions", "rate_limit_hits", "login_attempts", "alembic_version"}
 
 
 def _unsafe_routes(app):

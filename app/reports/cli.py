@@ -2,8 +2,10 @@
 
     cakap report opd-completion --course orientasi-digital-cpns --format pdf \\
         --out /srv/laporan/capaian-$(date +%F).pdf --from 2026-01-01 --to 2026-03-31
+    cakap report rollups [--rebuild]
 
-Exit codes: 0 written, 2 usage error (unknown course, bad date or status, unwritable file).
+Exit codes: 0 written (rollups: exact), 1 rollups differ from the data, 2 usage error
+(unknown course, bad date or status, unwritable file).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class Format(enum.StrEnum):
 @report_app.callback(no_args_is_help=True)
 def report() -> None:
     """Laporan capaian pelatihan (berkas CSV/XLSX/PDF)."""
-    # A callback keeps `opd-completion` a named subcommand even while it is the only one.
+    # A callback keeps the subcommands named (`cakap report opd-completion`).
 
 
 @report_app.command("opd-completion")
@@ -91,6 +93,37 @@ def opd_completion(
         f"{out}: {len(summary.rows)} OPD, {t.completed} dari {t.enrolled} pendaftaran selesai "
         f"({percent}), {t.certificates} sertifikat, {t.jp} JP."
     )
+
+
+@report_app.command("rollups")
+def rollups_check(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Hitung ulang semua ringkasan dari data.")
+    ] = False,
+) -> None:
+    """Periksa ringkasan dasbor (rollup) terhadap data; --rebuild menghitung ulang semuanya.
+
+    Trigger database menjaga ringkasan tetap tepat; pemeriksaan ini untuk setelah data
+    diubah tanpa trigger (mis. SQL manual dengan trigger dimatikan).
+    """
+    from app.cli import console, db_session, err
+    from app.reports import rollups
+
+    with db_session() as db:
+        if rebuild:
+            rollups.rebuild(db)
+            db.commit()
+            console.print("Ringkasan dasbor dihitung ulang dari data.")
+            return
+        problems = rollups.differences(db)
+    if not problems:
+        console.print("Ringkasan dasbor sesuai dengan data.")
+        return
+    err.print(f"{len(problems)} baris ringkasan berbeda dari data, misalnya:")
+    for line in problems[:20]:
+        err.print("  " + line, markup=False, highlight=False)
+    err.print("Jalankan 'cakap report rollups --rebuild'.")
+    raise typer.Exit(1)
 
 
 def _usage(err, message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.certificates.models import Certificate
@@ -108,16 +108,17 @@ REPORT_INDEXES = (
 
 # ---------------------------------------------------------------------------- rollups
 # The dashboard's figures per (OPD, course, employment status), kept exact by database
-# triggers that mark a changed (OPD, course) pair in `report_dirty` and by
-# app/reports/rollups.py, which recomputes dirty pairs before any rollup is read. The
-# triggers live in the migration (per dialect). No foreign keys on purpose: the rows are a
-# cache that must never stop an OPD or a course from being deleted, and a pair whose rows
-# are gone is recomputed to nothing.
+# triggers (see the report_rollups migration): every insert, update or delete of an
+# enrolment or certificate, and every change of a person's OPD, status or active flag,
+# adds its contribution to these rows in the same transaction. app/reports/rollups.py
+# computes the same rows from scratch (rebuild and check). No foreign keys on purpose: the
+# rows are derived figures that must never stop an OPD or a course from being deleted.
 
 
 class ReportRollup(Base):
     """What `opd_summary` counts for one (OPD, course, status) without a period: active
-    people's enrolments and their valid certificates."""
+    people's enrolments and their valid certificates. A row whose figures all dropped to
+    zero may stay; readers skip it."""
 
     __tablename__ = "report_rollups"
 
@@ -127,8 +128,9 @@ class ReportRollup(Base):
     enrolled: Mapped[int] = mapped_column(Integer)
     in_progress: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
-    # Over completed enrolments that have a final score.
-    score_sum: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
+    # Over completed enrolments that have a final score; in hundredths, so that adding and
+    # subtracting contributions stays exact on SQLite too (no floating-point drift).
+    score_cents: Mapped[int] = mapped_column(BigInteger)
     score_count: Mapped[int] = mapped_column(Integer)
     certificates: Mapped[int] = mapped_column(Integer)  # not revoked
     jp: Mapped[int] = mapped_column(BigInteger)  # JP of those certificates
@@ -155,15 +157,3 @@ class ReportWeekRollup(Base):
     employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
     week_start: Mapped[date] = mapped_column(primary_key=True)
     completions: Mapped[int] = mapped_column(Integer)
-
-
-class ReportDirty(Base):
-    """An (OPD, course) pair whose rollup rows may be out of date. Triggers insert it or
-    bump `seq` on every relevant change; a refresh deletes it only if `seq` is still what it
-    read, so a change that lands during the refresh keeps the pair dirty."""
-
-    __tablename__ = "report_dirty"
-
-    opd_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(BigInteger)

@@ -30,7 +30,6 @@ from app.certificates.models import Certificate
 from app.courses.models import Course
 from app.opds.models import Opd
 from app.progress.models import Enrolment, EnrolmentStatus
-from app.reports import rollups
 from app.reports.filters import FilterError, ReportFilter
 from app.reports.models import ReportRollup, ReportWeekRollup
 from app.reports.periods import (
@@ -203,15 +202,14 @@ def opd_summary(db: Session, f: ReportFilter) -> OpdSummary:
     that have a score. Bimtek attendance counts days within the period (course filters
     apply to the session's course). Active OPDs are listed even with no figures.
 
-    Without a period the enrolment and certificate figures come from the rollups (exact,
-    refreshed first; this may commit the session); with one they are counted live. People
-    and bimtek attendees are always counted live (cheap).
+    Without a period the enrolment and certificate figures come from the rollups (kept
+    exact by triggers); a period needs the rows themselves, so then they are counted live.
+    People and bimtek attendees are always counted live (cheap).
     """
-    # Figures first: a rollup refresh commits, and everything read after it shares a snapshot.
-    figures = _figures_live(db, f) if f.has_period else _figures_from_rollups(db, f)
     people = dict(
         db.execute(select(User.opd_id, func.count()).where(*_people(f)).group_by(User.opd_id)).all()
     )
+    figures = _figures_live(db, f) if f.has_period else _figures_from_rollups(db, f)
     attendees = dict(
         db.execute(
             select(User.opd_id, func.count(distinct(Attendance.user_id)))
@@ -326,23 +324,25 @@ def _rollup_conditions(f: ReportFilter, model) -> list[ColumnElement[bool]]:
 
 def _figures_from_rollups(db: Session, f: ReportFilter) -> _Figures:
     """The same figures as _figures_live without a period, from report_rollups."""
-    rollups.refresh(db)
     r = ReportRollup
+    enrolled, certificates = func.sum(r.enrolled), func.sum(r.certificates)
     return {
-        row[0]: tuple(row[1:])
-        for row in db.execute(
+        opd_id: (n, in_progress, done, int(cents) / 100, scored, certs, jp)
+        for opd_id, n, in_progress, done, cents, scored, certs, jp in db.execute(
             select(
                 r.opd_id,
-                func.sum(r.enrolled),
+                enrolled,
                 func.sum(r.in_progress),
                 func.sum(r.completed),
-                func.sum(r.score_sum),
+                func.sum(r.score_cents),
                 func.sum(r.score_count),
-                func.sum(r.certificates),
+                certificates,
                 func.sum(r.jp),
             )
             .where(*_rollup_conditions(f, r))
             .group_by(r.opd_id)
+            # Keys whose last enrolment went keep a row of zeros; the live count has none.
+            .having(or_(enrolled > 0, certificates > 0))
         )
     }
 
@@ -396,12 +396,11 @@ def weekly_completions(
     """Completions per week (Monday–Sunday, Asia/Jakarta) for the `weeks` weeks ending
     with the week of the period's end, or of `today` when the period is open.
 
-    Without a period the counts come from the weekly rollups (exact, refreshed first; this
-    may commit the session); a period can cut a week in half, so it is counted live.
+    Without a period the counts come from the weekly rollups (kept exact by triggers); a
+    period can cut a week in half, so then it is counted live.
     """
     starts = week_starts(f.completed_to or today, weeks)
     if not f.has_period:
-        rollups.refresh(db)
         w = ReportWeekRollup
         counts = dict(
             db.execute(

@@ -4,9 +4,12 @@ Revision ID: bcc896c5f02d
 Revises: ce8244155755
 Create Date: 2026-11-23 21:21:45.312422
 
-Triggers on enrolments, certificates and users mark the (OPD, course) pairs a change
-touches in report_dirty; app/reports/rollups.py recomputes dirty pairs before the rollups
-are read. They catch bulk Core inserts and updates too (the importer, bench/gen_data.py).
+Triggers on enrolments, certificates and users add each change's contribution to
+report_rollups and report_week_rollups (what the old row counted, subtracted; what the
+new row counts, added) in the same transaction, so the rollups equal a fresh GROUP BY at
+any moment — bulk Core inserts and updates included (the importer, bench/gen_data.py).
+The same figures, computed from scratch, are app/reports/rollups.py's rebuild; this
+migration fills the rollups with that computation for the rows already there.
 
 SQLite drops a table's triggers with the table: a later migration that recreates users,
 enrolments or certificates (batch "move and copy") must create these triggers again —
@@ -25,34 +28,118 @@ down_revision: str | Sequence[str] | None = 'ce8244155755'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What counts as a change, per table (columns the rollups read, directly or as keys).
-ENROLMENT_COLUMNS = ("status", "completed_at", "final_score", "enrolled_at", "user_id", "course_id")
-CERTIFICATE_COLUMNS = ("revoked_at", "jp", "course_id", "user_id")
+# Columns whose change can change a figure, per table.
+ENROLMENT_COLUMNS = ("status", "completed_at", "final_score", "user_id", "course_id")
+CERTIFICATE_COLUMNS = ("revoked_at", "jp", "user_id", "course_id")
 USER_COLUMNS = ("opd_id", "employment_status", "active")
+ROLLUP_FIGURES = (
+    "enrolled",
+    "in_progress",
+    "completed",
+    "score_cents",
+    "score_count",
+    "certificates",
+    "jp",
+)
 
 
-def _mark(pairs: str) -> str:
-    """Upsert every (opd_id, course_id) of `pairs` into report_dirty, bumping seq.
+def _cents(expr: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"round({expr} * 100)::bigint"
+    return f"CAST(round({expr} * 100) AS INTEGER)"
 
-    Ordered, so two PostgreSQL transactions marking the same pairs lock them in the same
-    order (no deadlock); the WHERE also settles SQLite's upsert parsing ambiguity."""
-    return (
-        "INSERT INTO report_dirty (opd_id, course_id, seq) "
-        f"SELECT DISTINCT opd_id, course_id, 1 FROM ({pairs}) AS pairs "
-        "WHERE opd_id IS NOT NULL ORDER BY opd_id, course_id "
-        "ON CONFLICT (opd_id, course_id) DO UPDATE SET seq = report_dirty.seq + 1"
+
+def _week(expr: str, dialect: str) -> str:
+    """Monday of the week in Asia/Jakarta. SQLite: the stored UTC text without its
+    fraction (date() rounds to milliseconds, which would push 23:59:59.9999 into the next
+    day); Jakarta has been UTC+7 without daylight saving since 1964."""
+    if dialect == "postgresql":
+        return f"date_trunc('week', {expr} AT TIME ZONE 'Asia/Jakarta')::date"
+    return f"date(substr({expr}, 1, 19), '+7 hours', 'weekday 0', '-6 days')"
+
+
+# Contributions. Each source lists rows with the person's (opd_id, employment_status,
+# active) and a sign: +1 for a row as it is now, -1 for a row as it was. Summed per key
+# first, so one statement touches a key once (PostgreSQL's ON CONFLICT requires it) and
+# in key order (two transactions lock shared keys in the same order: no deadlock).
+# The WHERE also settles SQLite's upsert parsing ambiguity.
+_COUNTED = "WHERE active AND opd_id IS NOT NULL"
+_KEY = "opd_id, course_id, employment_status"
+
+
+def _upsert_rollup() -> str:
+    return f"ON CONFLICT ({_KEY}) DO UPDATE SET " + ", ".join(
+        f"{c} = report_rollups.{c} + excluded.{c}" for c in ROLLUP_FIGURES
     )
 
 
-def _pair_of(row: str) -> str:
-    """The (OPD of the row's user, the row's course)."""
-    return f"SELECT opd_id, {row}.course_id AS course_id FROM users WHERE id = {row}.user_id"
+def enrolment_deltas(source: str, dialect: str) -> list[str]:
+    """Apply the enrolment rows of `source` (opd_id, employment_status, active, course_id,
+    status, completed_at, final_score, sign) to both rollup tables."""
+    scored = "status = 'completed' AND final_score IS NOT NULL"
+    week = _week("completed_at", dialect)
+    return [
+        f"INSERT INTO report_rollups ({_KEY}, {', '.join(ROLLUP_FIGURES)}) "
+        f"SELECT {_KEY}, sum(sign), "
+        "sum(CASE WHEN status = 'in_progress' THEN sign ELSE 0 END), "
+        "sum(CASE WHEN status = 'completed' THEN sign ELSE 0 END), "
+        f"sum(CASE WHEN {scored} THEN sign * {_cents('final_score', dialect)} ELSE 0 END), "
+        f"sum(CASE WHEN {scored} THEN sign ELSE 0 END), 0, 0 "
+        f"FROM ({source}) AS d {_COUNTED} "
+        f"GROUP BY {_KEY} ORDER BY {_KEY} {_upsert_rollup()}",
+        f"INSERT INTO report_week_rollups ({_KEY}, week_start, completions) "
+        f"SELECT {_KEY}, {week}, sum(sign) "
+        f"FROM ({source}) AS d {_COUNTED} AND completed_at IS NOT NULL "
+        f"GROUP BY {_KEY}, {week} ORDER BY {_KEY}, {week} "
+        f"ON CONFLICT ({_KEY}, week_start) DO UPDATE SET "
+        "completions = report_week_rollups.completions + excluded.completions",
+    ]
 
 
-def _courses_of(user_id: str) -> str:
+def certificate_deltas(source: str) -> list[str]:
+    """Apply the certificate rows of `source` (opd_id, employment_status, active,
+    course_id, revoked_at, jp, sign) to report_rollups."""
+    return [
+        f"INSERT INTO report_rollups ({_KEY}, {', '.join(ROLLUP_FIGURES)}) "
+        f"SELECT {_KEY}, 0, 0, 0, 0, 0, sum(sign), sum(sign * jp) "
+        f"FROM ({source}) AS d {_COUNTED} AND revoked_at IS NULL "
+        f"GROUP BY {_KEY} ORDER BY {_KEY} {_upsert_rollup()}"
+    ]
+
+
+ENROLMENT_FIELDS = ("course_id", "status", "completed_at", "final_score")
+CERTIFICATE_FIELDS = ("course_id", "revoked_at", "jp")
+PERSON = "u.opd_id AS opd_id, u.employment_status AS employment_status, u.active AS active"
+
+
+def _row(fields: tuple[str, ...], row: str, sign: str) -> str:
+    """A changed row with its person, as the person is now."""
+    values = ", ".join(f"{row}.{f} AS {f}" for f in fields)
+    return f"SELECT {PERSON}, {values}, {sign} AS sign FROM users u WHERE u.id = {row}.user_id"
+
+
+def _persons_rows(table: str, fields: tuple[str, ...], person: str, sign: str) -> str:
+    """Every row of `table` of a person whose OPD, status or activity changed, as counted
+    under the person's old (OLD) or new (NEW) values."""
+    values = ", ".join(f"r.{f} AS {f}" for f in fields)
     return (
-        f"SELECT course_id FROM enrolments WHERE user_id = {user_id} "
-        f"UNION SELECT course_id FROM certificates WHERE user_id = {user_id}"
+        f"SELECT {person}.opd_id AS opd_id, {person}.employment_status AS employment_status, "
+        f"{person}.active AS active, {values}, {sign} AS sign "
+        f"FROM {table} r WHERE r.user_id = {person}.id"
+    )
+
+
+def _person_change(dialect: str, *, old: bool, new: bool) -> list[str]:
+    enrolments = []
+    certificates = []
+    if old:
+        enrolments.append(_persons_rows("enrolments", ENROLMENT_FIELDS, "OLD", "-1"))
+        certificates.append(_persons_rows("certificates", CERTIFICATE_FIELDS, "OLD", "-1"))
+    if new:
+        enrolments.append(_persons_rows("enrolments", ENROLMENT_FIELDS, "NEW", "1"))
+        certificates.append(_persons_rows("certificates", CERTIFICATE_FIELDS, "NEW", "1"))
+    return enrolment_deltas(" UNION ALL ".join(enrolments), dialect) + certificate_deltas(
+        " UNION ALL ".join(certificates)
     )
 
 
@@ -60,103 +147,162 @@ def _changed(columns: tuple[str, ...], distinct: str) -> str:
     return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
 
 
-USER_UPDATE_PAIRS = (
-    "SELECT o.opd_id, c.course_id FROM (SELECT OLD.opd_id AS opd_id UNION SELECT NEW.opd_id) "
-    f"AS o CROSS JOIN ({_courses_of('NEW.id')}) AS c"
-)
-USER_DELETE_PAIRS = f"SELECT OLD.opd_id AS opd_id, c.course_id FROM ({_courses_of('OLD.id')}) AS c"
+def _row_change(table: str, dialect: str, *, old: bool, new: bool) -> list[str]:
+    fields = ENROLMENT_FIELDS if table == "enrolments" else CERTIFICATE_FIELDS
+    parts = ([_row(fields, "OLD", "-1")] if old else []) + (
+        [_row(fields, "NEW", "1")] if new else []
+    )
+    source = " UNION ALL ".join(parts)
+    if table == "enrolments":
+        return enrolment_deltas(source, dialect)
+    return certificate_deltas(source)
 
 
-def _sqlite_triggers() -> list[str]:
-    statements = []
-    for table, columns in (("enrolments", ENROLMENT_COLUMNS), ("certificates", CERTIFICATE_COLUMNS)):
-        statements += [
-            f"CREATE TRIGGER report_dirty_{table}_insert AFTER INSERT ON {table} "
-            f"BEGIN {_mark(_pair_of('NEW'))}; END",
-            f"CREATE TRIGGER report_dirty_{table}_delete AFTER DELETE ON {table} "
-            f"BEGIN {_mark(_pair_of('OLD'))}; END",
-            f"CREATE TRIGGER report_dirty_{table}_update AFTER UPDATE OF {', '.join(columns)} "
-            f"ON {table} WHEN {_changed(columns, 'IS NOT')} "
-            f"BEGIN {_mark(_pair_of('OLD') + ' UNION ' + _pair_of('NEW'))}; END",
+TABLES = {"enrolments": ENROLMENT_COLUMNS, "certificates": CERTIFICATE_COLUMNS}
+TRIGGERS = [
+    *(f"report_rollups_{t}_{op}" for t in TABLES for op in ("insert", "delete", "update")),
+    "report_rollups_users_update",
+    "report_rollups_users_delete",
+]
+
+
+def _sqlite() -> list[str]:
+    def trigger(name: str, when: str, statements: list[str]) -> str:
+        return f"CREATE TRIGGER {name} {when} BEGIN " + "; ".join(statements) + "; END"
+
+    out = []
+    for table, columns in TABLES.items():
+        out += [
+            trigger(
+                f"report_rollups_{table}_insert",
+                f"AFTER INSERT ON {table}",
+                _row_change(table, "sqlite", old=False, new=True),
+            ),
+            trigger(
+                f"report_rollups_{table}_delete",
+                f"AFTER DELETE ON {table}",
+                _row_change(table, "sqlite", old=True, new=False),
+            ),
+            trigger(
+                f"report_rollups_{table}_update",
+                f"AFTER UPDATE OF {', '.join(columns)} ON {table} "
+                f"WHEN {_changed(columns, 'IS NOT')}",
+                _row_change(table, "sqlite", old=True, new=True),
+            ),
         ]
-    statements += [
-        f"CREATE TRIGGER report_dirty_users_update AFTER UPDATE OF {', '.join(USER_COLUMNS)} "
-        f"ON users WHEN {_changed(USER_COLUMNS, 'IS NOT')} "
-        f"BEGIN {_mark(USER_UPDATE_PAIRS)}; END",
-        # Before: the user's enrolments are still there (they go with the user, by cascade).
-        f"CREATE TRIGGER report_dirty_users_delete BEFORE DELETE ON users "
-        f"BEGIN {_mark(USER_DELETE_PAIRS)}; END",
+    out += [
+        trigger(
+            "report_rollups_users_update",
+            f"AFTER UPDATE OF {', '.join(USER_COLUMNS)} ON users "
+            f"WHEN {_changed(USER_COLUMNS, 'IS NOT')}",
+            _person_change("sqlite", old=True, new=True),
+        ),
+        # Before: the person's rows are still there. Enrolments then go by cascade, after
+        # the person, so their own delete trigger finds no person and subtracts nothing.
+        trigger(
+            "report_rollups_users_delete",
+            "BEFORE DELETE ON users",
+            _person_change("sqlite", old=True, new=False),
+        ),
     ]
-    return statements
+    return out
 
 
-SQLITE = _sqlite_triggers()
-SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS report_dirty_{name}"
-    for name in (
-        *(f"{t}_{op}" for t in ("enrolments", "certificates") for op in ("insert", "delete", "update")),
-        "users_update",
-        "users_delete",
-    )
-]
+def _postgresql() -> list[str]:
+    """Bulk INSERT and DELETE are applied once per statement from a transition table (one
+    GROUP BY for 10,000 generated rows, not 10,000 upserts); UPDATE per row, so the column
+    list and WHEN clause skip the frequent updates no figure depends on (progress)."""
 
-# PostgreSQL: bulk INSERT and DELETE are handled once per statement through a transition
-# table (one upsert per distinct pair, not one per row: bench/gen_data.py inserts 2
-# million enrolments); UPDATE per row, so the column list and WHEN clause skip the
-# frequent updates the rollups do not care about (progress, last activity).
-POSTGRESQL = [
-    "CREATE FUNCTION report_dirty_mark_rows() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN {_mark('SELECT u.opd_id, r.course_id FROM changed_rows r JOIN users u ON u.id = r.user_id')}; "
-    "RETURN NULL; END $$",
-    "CREATE FUNCTION report_dirty_mark_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN {_mark(_pair_of('OLD') + ' UNION ' + _pair_of('NEW'))}; RETURN NULL; END $$",
-    "CREATE FUNCTION report_dirty_mark_user() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN IF TG_OP = 'DELETE' THEN "
-    f"{_mark(USER_DELETE_PAIRS)}; "
-    f"ELSE {_mark(USER_UPDATE_PAIRS)}; END IF; "
-    "RETURN OLD; END $$",
-]
-for _table, _columns in (("enrolments", ENROLMENT_COLUMNS), ("certificates", CERTIFICATE_COLUMNS)):
-    POSTGRESQL += [
-        f"CREATE TRIGGER report_dirty_{_table}_insert AFTER INSERT ON {_table} "
-        "REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT "
-        "EXECUTE FUNCTION report_dirty_mark_rows()",
-        f"CREATE TRIGGER report_dirty_{_table}_delete AFTER DELETE ON {_table} "
-        "REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT "
-        "EXECUTE FUNCTION report_dirty_mark_rows()",
-        f"CREATE TRIGGER report_dirty_{_table}_update AFTER UPDATE OF {', '.join(_columns)} "
-        f"ON {_table} FOR EACH ROW WHEN ({_changed(_columns, 'IS DISTINCT FROM')}) "
-        "EXECUTE FUNCTION report_dirty_mark_update()",
+    def function(name: str, body: list[str], result: str = "NULL") -> str:
+        return (
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            + "; ".join(body)
+            + f"; RETURN {result}; END $$"
+        )
+
+    sign = "CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END"
+    out = []
+    for table, columns in TABLES.items():
+        fields = ENROLMENT_FIELDS if table == "enrolments" else CERTIFICATE_FIELDS
+        values = ", ".join(f"r.{f} AS {f}" for f in fields)
+        bulk = (
+            f"SELECT {PERSON}, {values}, {sign} AS sign "
+            "FROM changed_rows r JOIN users u ON u.id = r.user_id"
+        )
+        deltas = (
+            enrolment_deltas(bulk, "postgresql")
+            if table == "enrolments"
+            else certificate_deltas(bulk)
+        )
+        out += [
+            function(f"report_rollups_{table}_rows", deltas),
+            function(
+                f"report_rollups_{table}_row",
+                _row_change(table, "postgresql", old=True, new=True),
+            ),
+            f"CREATE TRIGGER report_rollups_{table}_insert AFTER INSERT ON {table} "
+            "REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION report_rollups_{table}_rows()",
+            f"CREATE TRIGGER report_rollups_{table}_delete AFTER DELETE ON {table} "
+            "REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION report_rollups_{table}_rows()",
+            f"CREATE TRIGGER report_rollups_{table}_update "
+            f"AFTER UPDATE OF {', '.join(columns)} ON {table} FOR EACH ROW "
+            f"WHEN ({_changed(columns, 'IS DISTINCT FROM')}) "
+            f"EXECUTE FUNCTION report_rollups_{table}_row()",
+        ]
+    out += [
+        function(
+            "report_rollups_user_row",
+            [
+                "IF TG_OP = 'DELETE' THEN "
+                + "; ".join(_person_change("postgresql", old=True, new=False))
+                + "; ELSE "
+                + "; ".join(_person_change("postgresql", old=True, new=True))
+                + "; END IF"
+            ],
+            result="OLD",
+        ),
+        f"CREATE TRIGGER report_rollups_users_update AFTER UPDATE OF {', '.join(USER_COLUMNS)} "
+        f"ON users FOR EACH ROW WHEN ({_changed(USER_COLUMNS, 'IS DISTINCT FROM')}) "
+        "EXECUTE FUNCTION report_rollups_user_row()",
+        # Before: the person's rows are still there (enrolments go by cascade, after).
+        "CREATE TRIGGER report_rollups_users_delete BEFORE DELETE ON users FOR EACH ROW "
+        "EXECUTE FUNCTION report_rollups_user_row()",
     ]
-POSTGRESQL += [
-    f"CREATE TRIGGER report_dirty_users_update AFTER UPDATE OF {', '.join(USER_COLUMNS)} "
-    f"ON users FOR EACH ROW WHEN ({_changed(USER_COLUMNS, 'IS DISTINCT FROM')}) "
-    "EXECUTE FUNCTION report_dirty_mark_user()",
-    # Before: the user's enrolments are still there (they go with the user, by cascade).
-    "CREATE TRIGGER report_dirty_users_delete BEFORE DELETE ON users "
-    "FOR EACH ROW EXECUTE FUNCTION report_dirty_mark_user()",
-]
-POSTGRESQL_DROP = [
-    f"DROP TRIGGER IF EXISTS report_dirty_{name.split('.')[1]} ON {name.split('.')[0]}"
-    for name in (
-        *(f"{t}.{t}_{op}" for t in ("enrolments", "certificates") for op in ("insert", "delete", "update")),
-        "users.users_update",
-        "users.users_delete",
+    return out
+
+
+def _drop(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        tables = {name: name.split("_")[2] for name in TRIGGERS}
+        return [f"DROP TRIGGER IF EXISTS {name} ON {tables[name]}" for name in TRIGGERS] + [
+            f"DROP FUNCTION IF EXISTS {name}()"
+            for name in (
+                "report_rollups_enrolments_rows",
+                "report_rollups_enrolments_row",
+                "report_rollups_certificates_rows",
+                "report_rollups_certificates_row",
+                "report_rollups_user_row",
+            )
+        ]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+
+
+def _fill(dialect: str) -> list[str]:
+    """The rollups of the rows already there: every row counted once, with sign +1."""
+    people = "JOIN users u ON u.id = r.user_id"
+    enrolments = ", ".join(f"r.{f} AS {f}" for f in ENROLMENT_FIELDS)
+    certificates = ", ".join(f"r.{f} AS {f}" for f in CERTIFICATE_FIELDS)
+    return enrolment_deltas(
+        f"SELECT {PERSON}, {enrolments}, 1 AS sign FROM enrolments r {people}", dialect
+    ) + certificate_deltas(
+        f"SELECT {PERSON}, {certificates}, 1 AS sign FROM certificates r {people}"
     )
-] + [
-    f"DROP FUNCTION IF EXISTS {f}()"
-    for f in ("report_dirty_mark_rows", "report_dirty_mark_update", "report_dirty_mark_user")
-]
 
 
 def upgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.create_table('report_dirty',
-    sa.Column('opd_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('course_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('opd_id', 'course_id', name=op.f('pk_report_dirty'))
-    )
     op.create_table('report_rollups',
     sa.Column('opd_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('course_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -164,7 +310,7 @@ def upgrade() -> None:
     sa.Column('enrolled', sa.Integer(), nullable=False),
     sa.Column('in_progress', sa.Integer(), nullable=False),
     sa.Column('completed', sa.Integer(), nullable=False),
-    sa.Column('score_sum', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
+    sa.Column('score_cents', sa.BigInteger(), nullable=False),
     sa.Column('score_count', sa.Integer(), nullable=False),
     sa.Column('certificates', sa.Integer(), nullable=False),
     sa.Column('jp', sa.BigInteger(), nullable=False),
@@ -182,24 +328,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_report_week_rollups_week', ['week_start', 'opd_id', 'course_id', 'employment_status', 'completions'], unique=False)
 
     # ### end Alembic commands ###
-    bind = op.get_bind()
-    for statement in POSTGRESQL if bind.dialect.name == "postgresql" else SQLITE:
+    dialect = op.get_bind().dialect.name
+    for statement in _fill(dialect):
         op.execute(statement)
-    # Rows that exist already: every pair they touch starts dirty, so the first report
-    # read builds the rollups (one full rebuild) instead of this migration.
-    op.execute(
-        "INSERT INTO report_dirty (opd_id, course_id, seq) "
-        "SELECT u.opd_id, e.course_id, 1 FROM enrolments e JOIN users u ON u.id = e.user_id "
-        "WHERE u.opd_id IS NOT NULL "
-        "UNION "
-        "SELECT u.opd_id, c.course_id, 1 FROM certificates c JOIN users u ON u.id = c.user_id "
-        "WHERE u.opd_id IS NOT NULL"
-    )
+    for statement in _postgresql() if dialect == "postgresql" else _sqlite():
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for statement in POSTGRESQL_DROP if bind.dialect.name == "postgresql" else SQLITE_DROP:
+    for statement in _drop(op.get_bind().dialect.name):
         op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('report_week_rollups', schema=None) as batch_op:
@@ -207,5 +344,4 @@ def downgrade() -> None:
 
     op.drop_table('report_week_rollups')
     op.drop_table('report_rollups')
-    op.drop_table('report_dirty')
     # ### end Alembic commands ###
