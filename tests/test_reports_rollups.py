@@ -347,3 +347,50 @@ def test_keys_whose_rows_all_went_count_nothing(db, people):
     assert counts(rows["DISKOMINFO"]) == counts(rows["BAPPEDA"]) == (0, 0, 0, 0, 0)
     assert db.scalar(select(func.sum(ReportRollup.enrolled))) == 0
     assert db.scalar(select(func.sum(ReportWeekRollup.completions))) == 0
+
+
+def test_jp_year_follows_revocations_and_moves(db, people):
+    """Alice and olga earned 10 JP each in March 2026 (first triwulan), both in DISKOMINFO."""
+    _small_city(db, people)
+
+    def by_code():
+        report = queries.jp_year(db, 2026)
+        assert rollups.differences(db) == []
+        return {r.code: (r.people, r.met_target, r.quarters) for r in report.opds}, report
+
+    rows, report = by_code()
+    assert rows["DISKOMINFO"] == (4, 0, (20, 0, 0, 0))
+    assert [(c.category, c.certificates, c.jp) for c in report.categories] == [("teknis", 2, 20)]
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == people.olga.id))
+    certificates.revoke(
+        db, certificate=certificate, reason="Uji pencabutan", actor=people.adi, now=NOW, ip=None
+    )
+    admin.change_opd(db, actor=people.adi, person=people.alice, opd=people.opd_b, now=NOW, ip=None)
+    rows, report = by_code()
+    assert rows["DISKOMINFO"] == (3, 0, (0, 0, 0, 0))
+    assert rows["BAPPEDA"] == (2, 0, (10, 0, 0, 0))
+    assert [(c.category, c.certificates, c.jp) for c in report.categories] == [("teknis", 1, 10)]
+    # Ten more JP for alice in the second triwulan: she reaches the 20 JP target.
+    extra = make_course(db, "lanjutan", jp=10)
+    done = jakarta(date(2026, 4, 1), 0, 0)  # 1 April 00:00 WIB: the second triwulan
+    enrolment = make_enrolment(
+        db, people.alice, extra, status="completed", enrolled_at=done, completed_at=done
+    )
+    db.add(
+        Certificate(
+            serial="UJI/JP/1",
+            code="JP00000000000001",
+            enrolment_id=enrolment.id,
+            user_id=people.alice.id,
+            course_id=extra.id,
+            content_hash="0" * 64,
+            jp=10,
+            issued_at=done,
+            payload={},
+            kid="uji",
+            signature="-",
+        )
+    )
+    db.commit()
+    rows, _ = by_code()
+    assert rows["BAPPEDA"] == (2, 1, (10, 10, 0, 0))

@@ -157,3 +157,40 @@ class ReportWeekRollup(Base):
     employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
     week_start: Mapped[date] = mapped_column(primary_key=True)
     completions: Mapped[int] = mapped_column(Integer)
+
+
+class ReportJpRollup(Base):
+    """Valid certificates and their JP per quarter of issue (Asia/Jakarta; the first day of
+    the quarter) for one (OPD, course, status): the JP report's triwulan and categories."""
+
+    __tablename__ = "report_jp_rollups"
+    __table_args__ = (
+        Index(
+            "ix_report_jp_rollups_quarter",
+            "quarter_start",
+            "employment_status",
+            "opd_id",
+            "course_id",
+            "certificates",
+            "jp",
+        ),
+    )
+
+    opd_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quarter_start: Mapped[date] = mapped_column(primary_key=True)
+    certificates: Mapped[int] = mapped_column(Integer)
+    jp: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportPersonJp(Base):
+    """JP of one person's valid certificates issued in a year (Asia/Jakarta), whatever
+    their OPD or status (those are read live): who reached the yearly 20 JP."""
+
+    __tablename__ = "report_person_jp"
+    __table_args__ = (Index("ix_report_person_jp_year", "year", "jp", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    jp: Mapped[int] = mapped_column(BigInteger)

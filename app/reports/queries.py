@@ -31,10 +31,10 @@ from app.courses.models import Course
 from app.opds.models import Opd
 from app.progress.models import Enrolment, EnrolmentStatus
 from app.reports.filters import FilterError, ReportFilter
-from app.reports.models import ReportRollup, ReportWeekRollup
+from app.reports.models import ReportJpRollup, ReportPersonJp, ReportRollup, ReportWeekRollup
 from app.reports.periods import (
     local_date,
-    quarter_ranges,
+    quarter_of,
     start_of_day,
     week_starts,
     year_range,
@@ -848,58 +848,52 @@ def jp_year(db: Session, year: int, opd_id: int | None = None, *, status: str = 
     """JP earned in `year` (valid certificates issued that year, Asia/Jakarta) against the
     20 JP target: per category, per OPD and triwulan, and how many ASN reached the target.
 
-    Covers ASN (CPNS, PNS, PPPK); `status` narrows it to one of them.
+    Covers ASN (CPNS, PNS, PPPK); `status` narrows it to one of them. The JP comes from
+    the trigger-maintained rollups (report_jp_rollups per quarter, report_person_jp per
+    person and year); the people counted are read live.
     """
     f = _jp_filter(opd_id, status)
-    quarters = quarter_ranges(year)
-    # People without certificates count too (they are the ones below target), hence the
-    # outer join; it also makes the database walk people first and read each person's
-    # certificates from the covering index, instead of every certificate of the year.
-    per_person = (
-        select(
-            User.opd_id.label("opd_id"),
-            func.coalesce(func.sum(Certificate.jp), 0).label("jp"),
-            *(
-                func.coalesce(
-                    func.sum(Certificate.jp).filter(
-                        Certificate.issued_at >= q_start, Certificate.issued_at < q_end
-                    ),
-                    0,
-                ).label(f"q{i}")
-                for i, (q_start, q_end) in enumerate(quarters, start=1)
-            ),
-        )
-        .select_from(User)
-        .outerjoin(Certificate, and_(Certificate.user_id == User.id, *_year_certificates(year)))
-        .where(*_jp_people(f))
-        .group_by(User.id, User.opd_id)
-        .subquery()
+    j = ReportJpRollup
+    in_year = [
+        j.quarter_start >= date(year, 1, 1),
+        j.quarter_start <= date(year, 10, 1),
+        j.employment_status.in_(ASN_STATUSES if status == "all" else (status,)),
+        *([j.opd_id == opd_id] if opd_id is not None else []),
+    ]
+    quarter_jp: dict[int, list[int]] = {}
+    for oid, quarter_start, jp in db.execute(
+        select(j.opd_id, j.quarter_start, func.sum(j.jp))
+        .where(*in_year)
+        .group_by(j.opd_id, j.quarter_start)
+    ):
+        quarter_jp.setdefault(oid, [0, 0, 0, 0])[quarter_of(quarter_start) - 1] += int(jp)
+    people = dict(
+        db.execute(
+            select(User.opd_id, func.count()).where(*_jp_people(f)).group_by(User.opd_id)
+        ).all()
     )
-    by_opd = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(
-                per_person.c.opd_id,
-                func.count(),
-                func.count().filter(per_person.c.jp >= JP_TARGET),
-                *(func.sum(per_person.c[f"q{i}"]) for i in range(1, 5)),
-            ).group_by(per_person.c.opd_id)
-        )
-    }
+    p = ReportPersonJp
+    met = dict(
+        db.execute(
+            select(User.opd_id, func.count())
+            .select_from(p)
+            .join(User, User.id == p.user_id)
+            .where(p.year == year, p.jp >= JP_TARGET, *_jp_people(f))
+            .group_by(User.opd_id)
+        ).all()
+    )
     per_course = db.execute(
-        select(Certificate.course_id, func.count(Certificate.id), func.sum(Certificate.jp))
-        .select_from(User)
-        .outerjoin(Certificate, and_(Certificate.user_id == User.id, *_year_certificates(year)))
-        .where(*_jp_people(f))
-        .group_by(Certificate.course_id)
+        select(j.course_id, func.sum(j.certificates), func.sum(j.jp))
+        .where(*in_year)
+        .group_by(j.course_id)
+        # A course whose certificates of the year were all revoked keeps rows of zeros.
+        .having(func.sum(j.certificates) > 0)
     ).all()
     category_of = dict(db.execute(select(Course.id, Course.jp_category)).all())
     totals_by_category: dict[str, list[int]] = {}
     for course_id, n, jp in per_course:
-        if course_id is None:  # people without any certificate this year
-            continue
         entry = totals_by_category.setdefault(category_of.get(course_id) or NO_CATEGORY, [0, 0])
-        entry[0] += n
+        entry[0] += int(n)
         entry[1] += int(jp or 0)
     categories = [
         JpCategory(category=name, certificates=n, jp=jp)
@@ -909,18 +903,17 @@ def jp_year(db: Session, year: int, opd_id: int | None = None, *, status: str = 
     rows = []
     for oid, code, name in db.execute(
         select(Opd.id, Opd.code, Opd.name)
-        .where(or_(opd_filter, Opd.id.in_(set(by_opd))))
+        .where(or_(opd_filter, Opd.id.in_(set(people))))
         .order_by(Opd.name, Opd.id)
     ):
-        n, met, *quarter_jp = by_opd.get(oid, (0, 0, 0, 0, 0, 0))
         rows.append(
             JpOpdRow(
                 opd_id=oid,
                 code=code,
                 name=name,
-                people=n,
-                met_target=met,
-                quarters=tuple(int(v or 0) for v in quarter_jp),
+                people=people.get(oid, 0),
+                met_target=met.get(oid, 0),
+                quarters=tuple(quarter_jp.get(oid, [0, 0, 0, 0])),
             )
         )
     totals = JpOpdRow(

@@ -1,8 +1,10 @@
 """Pre-aggregated dashboard figures that are exact at any moment.
 
 `report_rollups` holds what `opd_summary` counts without a period, per (OPD, course,
-employment status); `report_week_rollups` the completions per week (Monday, Asia/Jakarta).
-Reading them costs a few thousand rows instead of every enrolment of the city.
+employment status); `report_week_rollups` the completions per week (Monday, Asia/Jakarta);
+`report_jp_rollups` valid certificates and JP per quarter of issue, and `report_person_jp`
+each person's JP per year (for `jp_year`). Reading them costs a few thousand rows (a row
+per person for the 20 JP target) instead of every enrolment and certificate of the city.
 
 How they stay exact: database triggers (see the report_rollups migration) add the
 contribution of every change — an enrolment or certificate inserted, updated or deleted,
@@ -21,10 +23,12 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Integer,
     Select,
     case,
     cast,
     delete,
+    extract,
     func,
     insert,
     literal_column,
@@ -36,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from app.certificates.models import Certificate
 from app.progress.models import Enrolment, EnrolmentStatus
-from app.reports.models import ReportRollup, ReportWeekRollup
+from app.reports.models import ReportJpRollup, ReportPersonJp, ReportRollup, ReportWeekRollup
 from app.users.models import User
 
 ROLLUP_COLUMNS = (
@@ -52,6 +56,8 @@ ROLLUP_COLUMNS = (
     "jp",
 )
 WEEK_COLUMNS = ("opd_id", "course_id", "employment_status", "week_start", "completions")
+JP_COLUMNS = ("opd_id", "course_id", "employment_status", "quarter_start", "certificates", "jp")
+PERSON_JP_COLUMNS = ("user_id", "year", "jp")
 
 
 def week_start_of(column, dialect: str) -> ColumnElement:
@@ -70,6 +76,34 @@ def week_start_of(column, dialect: str) -> ColumnElement:
         literal_column("'+7 hours'"),
         literal_column("'weekday 0'"),
         literal_column("'-6 days'"),
+        type_=Date,
+    )
+
+
+def _jakarta_parts(column, dialect: str, sqlite_format: str, pg_field: str) -> ColumnElement:
+    if dialect == "postgresql":
+        return cast(
+            extract(pg_field, func.timezone(literal_column("'Asia/Jakarta'"), column)), Integer
+        )
+    local = (func.substr(column, 1, 19), literal_column("'+7 hours'"))
+    return cast(func.strftime(literal_column(f"'{sqlite_format}'"), *local), Integer)
+
+
+def year_of(column, dialect: str) -> ColumnElement:
+    """The year (Asia/Jakarta) of a UTC timestamp column."""
+    return _jakarta_parts(column, dialect, "%Y", "year")
+
+
+def quarter_start_of(column, dialect: str) -> ColumnElement:
+    """The first day of the quarter (triwulan, Asia/Jakarta) of a UTC timestamp column."""
+    if dialect == "postgresql":
+        local = func.timezone(literal_column("'Asia/Jakarta'"), column)
+        return cast(func.date_trunc(literal_column("'quarter'"), local), Date)
+    month = _jakarta_parts(column, dialect, "%m", "month")
+    return func.printf(
+        literal_column("'%04d-%02d-01'"),
+        year_of(column, dialect),
+        (month - 1) // 3 * 3 + 1,
         type_=Date,
     )
 
@@ -139,6 +173,35 @@ def week_rollup_select(dialect: str) -> Select:
     )
 
 
+def jp_rollup_select(dialect: str) -> Select:
+    """Every row of report_jp_rollups, computed from the certificates."""
+    quarter = quarter_start_of(Certificate.issued_at, dialect)
+    return (
+        select(
+            User.opd_id,
+            Certificate.course_id,
+            User.employment_status,
+            quarter,
+            func.count(),
+            func.sum(Certificate.jp),
+        )
+        .select_from(User)
+        .join(Certificate, Certificate.user_id == User.id)
+        .where(*_COUNTED, Certificate.revoked_at.is_(None))
+        .group_by(User.opd_id, Certificate.course_id, User.employment_status, quarter)
+    )
+
+
+def person_jp_select(dialect: str) -> Select:
+    """Every row of report_person_jp, computed from the certificates."""
+    year = year_of(Certificate.issued_at, dialect)
+    return (
+        select(Certificate.user_id, year, func.sum(Certificate.jp))
+        .where(Certificate.revoked_at.is_(None))
+        .group_by(Certificate.user_id, year)
+    )
+
+
 def _stored(db: Session, model, columns: tuple[str, ...], nonzero) -> set[tuple]:
     table = model.__table__
     return {tuple(r) for r in db.execute(select(*(table.c[c] for c in columns)).where(nonzero))}
@@ -163,6 +226,17 @@ def differences(db: Session) -> list[str]:
             _stored(db, w, WEEK_COLUMNS, w.completions != 0),
             {tuple(row) for row in db.execute(week_rollup_select(dialect))},
         ),
+        (
+            "report_jp_rollups",
+            _stored(db, ReportJpRollup, JP_COLUMNS, ReportJpRollup.certificates != 0),
+            {tuple(row) for row in db.execute(jp_rollup_select(dialect))},
+        ),
+        (
+            "report_person_jp",
+            # A person whose certificates of a year were all revoked keeps a zero row.
+            _stored(db, ReportPersonJp, PERSON_JP_COLUMNS, ReportPersonJp.jp != 0),
+            {tuple(row) for row in db.execute(person_jp_select(dialect)) if row[2] != 0},
+        ),
     )
     problems = []
     for name, stored, computed in pairs:
@@ -176,9 +250,11 @@ def rebuild(db: Session) -> None:
 
     Only needed after writes that bypassed the triggers (they keep the rollups exact)."""
     dialect = db.get_bind().dialect.name
-    db.execute(delete(ReportRollup))
-    db.execute(delete(ReportWeekRollup))
-    db.execute(insert(ReportRollup.__table__).from_select(ROLLUP_COLUMNS, rollup_select()))
-    db.execute(
-        insert(ReportWeekRollup.__table__).from_select(WEEK_COLUMNS, week_rollup_select(dialect))
-    )
+    for model, columns, computed in (
+        (ReportRollup, ROLLUP_COLUMNS, rollup_select()),
+        (ReportWeekRollup, WEEK_COLUMNS, week_rollup_select(dialect)),
+        (ReportJpRollup, JP_COLUMNS, jp_rollup_select(dialect)),
+        (ReportPersonJp, PERSON_JP_COLUMNS, person_jp_select(dialect)),
+    ):
+        db.execute(delete(model))
+        db.execute(insert(model.__table__).from_select(columns, computed))

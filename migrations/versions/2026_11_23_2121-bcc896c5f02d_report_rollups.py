@@ -5,8 +5,8 @@ Revises: ce8244155755
 Create Date: 2026-11-23 21:21:45.312422
 
 Triggers on enrolments, certificates and users add each change's contribution to
-report_rollups and report_week_rollups (what the old row counted, subtracted; what the
-new row counts, added) in the same transaction, so the rollups equal a fresh GROUP BY at
+report_rollups, report_week_rollups, report_jp_rollups and report_person_jp (what the old
+row counted, subtracted; what the new row counts, added) in the same transaction, so the rollups equal a fresh GROUP BY at
 any moment — bulk Core inserts and updates included (the importer, bench/gen_data.py).
 The same figures, computed from scratch, are app/reports/rollups.py's rebuild; this
 migration fills the rollups with that computation for the rows already there.
@@ -30,7 +30,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Columns whose change can change a figure, per table.
 ENROLMENT_COLUMNS = ("status", "completed_at", "final_score", "user_id", "course_id")
-CERTIFICATE_COLUMNS = ("revoked_at", "jp", "user_id", "course_id")
+CERTIFICATE_COLUMNS = ("revoked_at", "jp", "issued_at", "user_id", "course_id")
 USER_COLUMNS = ("opd_id", "employment_status", "active")
 ROLLUP_FIGURES = (
     "enrolled",
@@ -47,6 +47,28 @@ def _cents(expr: str, dialect: str) -> str:
     if dialect == "postgresql":
         return f"round({expr} * 100)::bigint"
     return f"CAST(round({expr} * 100) AS INTEGER)"
+
+
+def _jakarta(expr: str) -> str:
+    """SQLite: the stored UTC text without its fraction, and the modifier to Jakarta."""
+    return f"substr({expr}, 1, 19), '+7 hours'"
+
+
+def _quarter(expr: str, dialect: str) -> str:
+    """First day of the quarter (triwulan) in Asia/Jakarta."""
+    if dialect == "postgresql":
+        return f"date_trunc('quarter', {expr} AT TIME ZONE 'Asia/Jakarta')::date"
+    local = _jakarta(expr)
+    return (
+        f"printf('%04d-%02d-01', CAST(strftime('%Y', {local}) AS INTEGER), "
+        f"(CAST(strftime('%m', {local}) AS INTEGER) - 1) / 3 * 3 + 1)"
+    )
+
+
+def _year(expr: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"extract(year FROM {expr} AT TIME ZONE 'Asia/Jakarta')::integer"
+    return f"CAST(strftime('%Y', {_jakarta(expr)}) AS INTEGER)"
 
 
 def _week(expr: str, dialect: str) -> str:
@@ -96,19 +118,40 @@ def enrolment_deltas(source: str, dialect: str) -> list[str]:
     ]
 
 
-def certificate_deltas(source: str) -> list[str]:
+def certificate_deltas(source: str, dialect: str, *, per_person: bool = True) -> list[str]:
     """Apply the certificate rows of `source` (opd_id, employment_status, active,
-    course_id, revoked_at, jp, sign) to report_rollups."""
-    return [
+    course_id, revoked_at, jp, issued_at, user_id, sign) to the rollups. `per_person`:
+    also to report_person_jp, which does not depend on the person's OPD or status (so a
+    person's change leaves it alone)."""
+    quarter = _quarter("issued_at", dialect)
+    year = _year("issued_at", dialect)
+    valid = f"{_COUNTED} AND revoked_at IS NULL"
+    statements = [
         f"INSERT INTO report_rollups ({_KEY}, {', '.join(ROLLUP_FIGURES)}) "
         f"SELECT {_KEY}, 0, 0, 0, 0, 0, sum(sign), sum(sign * jp) "
-        f"FROM ({source}) AS d {_COUNTED} AND revoked_at IS NULL "
-        f"GROUP BY {_KEY} ORDER BY {_KEY} {_upsert_rollup()}"
+        f"FROM ({source}) AS d {valid} "
+        f"GROUP BY {_KEY} ORDER BY {_KEY} {_upsert_rollup()}",
+        f"INSERT INTO report_jp_rollups ({_KEY}, quarter_start, certificates, jp) "
+        f"SELECT {_KEY}, {quarter}, sum(sign), sum(sign * jp) "
+        f"FROM ({source}) AS d {valid} "
+        f"GROUP BY {_KEY}, {quarter} ORDER BY {_KEY}, {quarter} "
+        f"ON CONFLICT ({_KEY}, quarter_start) DO UPDATE SET "
+        "certificates = report_jp_rollups.certificates + excluded.certificates, "
+        "jp = report_jp_rollups.jp + excluded.jp",
     ]
+    if per_person:
+        statements.append(
+            "INSERT INTO report_person_jp (user_id, year, jp) "
+            f"SELECT user_id, {year}, sum(sign * jp) "
+            f"FROM ({source}) AS d WHERE revoked_at IS NULL "
+            f"GROUP BY user_id, {year} ORDER BY user_id, {year} "
+            "ON CONFLICT (user_id, year) DO UPDATE SET jp = report_person_jp.jp + excluded.jp"
+        )
+    return statements
 
 
 ENROLMENT_FIELDS = ("course_id", "status", "completed_at", "final_score")
-CERTIFICATE_FIELDS = ("course_id", "revoked_at", "jp")
+CERTIFICATE_FIELDS = ("course_id", "revoked_at", "jp", "issued_at", "user_id")
 PERSON = "u.opd_id AS opd_id, u.employment_status AS employment_status, u.active AS active"
 
 
@@ -139,7 +182,7 @@ def _person_change(dialect: str, *, old: bool, new: bool) -> list[str]:
         enrolments.append(_persons_rows("enrolments", ENROLMENT_FIELDS, "NEW", "1"))
         certificates.append(_persons_rows("certificates", CERTIFICATE_FIELDS, "NEW", "1"))
     return enrolment_deltas(" UNION ALL ".join(enrolments), dialect) + certificate_deltas(
-        " UNION ALL ".join(certificates)
+        " UNION ALL ".join(certificates), dialect, per_person=False
     )
 
 
@@ -155,7 +198,7 @@ def _row_change(table: str, dialect: str, *, old: bool, new: bool) -> list[str]:
     source = " UNION ALL ".join(parts)
     if table == "enrolments":
         return enrolment_deltas(source, dialect)
-    return certificate_deltas(source)
+    return certificate_deltas(source, dialect)
 
 
 TABLES = {"enrolments": ENROLMENT_COLUMNS, "certificates": CERTIFICATE_COLUMNS}
@@ -232,7 +275,7 @@ def _postgresql() -> list[str]:
         deltas = (
             enrolment_deltas(bulk, "postgresql")
             if table == "enrolments"
-            else certificate_deltas(bulk)
+            else certificate_deltas(bulk, "postgresql")
         )
         out += [
             function(f"report_rollups_{table}_rows", deltas),
@@ -297,7 +340,7 @@ def _fill(dialect: str) -> list[str]:
     return enrolment_deltas(
         f"SELECT {PERSON}, {enrolments}, 1 AS sign FROM enrolments r {people}", dialect
     ) + certificate_deltas(
-        f"SELECT {PERSON}, {certificates}, 1 AS sign FROM certificates r {people}"
+        f"SELECT {PERSON}, {certificates}, 1 AS sign FROM certificates r {people}", dialect
     )
 
 
@@ -327,6 +370,27 @@ def upgrade() -> None:
     with op.batch_alter_table('report_week_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_report_week_rollups_week', ['week_start', 'opd_id', 'course_id', 'employment_status', 'completions'], unique=False)
 
+    op.create_table('report_jp_rollups',
+    sa.Column('opd_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('course_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('employment_status', sa.String(length=16), nullable=False),
+    sa.Column('quarter_start', sa.Date(), nullable=False),
+    sa.Column('certificates', sa.Integer(), nullable=False),
+    sa.Column('jp', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('opd_id', 'course_id', 'employment_status', 'quarter_start', name=op.f('pk_report_jp_rollups'))
+    )
+    with op.batch_alter_table('report_jp_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_report_jp_rollups_quarter', ['quarter_start', 'employment_status', 'opd_id', 'course_id', 'certificates', 'jp'], unique=False)
+
+    op.create_table('report_person_jp',
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('jp', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', 'year', name=op.f('pk_report_person_jp'))
+    )
+    with op.batch_alter_table('report_person_jp', schema=None) as batch_op:
+        batch_op.create_index('ix_report_person_jp_year', ['year', 'jp', 'user_id'], unique=False)
+
     # ### end Alembic commands ###
     dialect = op.get_bind().dialect.name
     for statement in _fill(dialect):
@@ -339,6 +403,14 @@ def downgrade() -> None:
     for statement in _drop(op.get_bind().dialect.name):
         op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('report_person_jp', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_person_jp_year')
+
+    op.drop_table('report_person_jp')
+    with op.batch_alter_table('report_jp_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_jp_rollups_quarter')
+
+    op.drop_table('report_jp_rollups')
     with op.batch_alter_table('report_week_rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_report_week_rollups_week')
 
