@@ -14,6 +14,7 @@ from app.audit.models import AuditEvent
 from app.reports import queries
 from app.reports.filters import ReportFilter
 from app.reports.models import ApiToken
+from app.users.models import Role, User
 from tests.conftest import NIPS
 from tests.test_reports_http import NOW, city, login  # noqa: F401  (the `city` fixture)
 
@@ -226,3 +227,23 @@ def test_openapi_lists_the_api_and_not_the_pages(app):
     assert operation["security"] == [{"TokenAPI": []}]
     assert schema["components"]["securitySchemes"]["TokenAPI"]["scheme"] == "bearer"
     assert "401" in operation["responses"] and "422" in operation["responses"]
+
+
+def test_tokens_stop_when_their_creator_is_no_longer_an_active_admin(admin, anon, db):
+    """Like sessions: a deactivated admin's tokens stop working (and work again if the
+    account is reactivated); so do they when the admin role is taken away."""
+    secret = create_token(admin)
+    api = "/api/v1/opd-completion"
+    assert anon.get(api, headers=bearer(secret)).status_code == 200
+    reread(db)
+    adi = db.scalar(select(User).where(User.nip == NIPS["adi"]))
+    adi.active = False
+    db.commit()
+    r = anon.get(api, headers=bearer(secret))
+    assert r.status_code == 401 and 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+    adi.active = True
+    db.commit()
+    assert anon.get(api, headers=bearer(secret)).status_code == 200
+    adi.set_roles({Role.learner})
+    db.commit()
+    assert anon.get(api, headers=bearer(secret)).status_code == 401

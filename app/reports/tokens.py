@@ -1,5 +1,9 @@
 """API tokens: create (the secret is shown once), list, revoke, authenticate.
 
+A token works only while the admin who created it is an active admin: deactivating the
+person (or taking the admin role away, or deleting the account) stops their tokens, as it
+stops their sessions.
+
 A token looks like `ckp_<prefix>_<secret>`. Only the SHA-256 of the whole token is stored:
 the token has 256 random bits, so a fast hash is enough (no password hashing needed), and a
 lookup by hash needs no constant-time comparison of secrets.
@@ -18,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record
 from app.opds.models import Opd
 from app.reports.models import ApiToken
-from app.users.models import User
+from app.users.models import Role, User
 
 TOKEN_PREFIX = "ckp_"  # noqa: S105 - a public marker, not a secret
 SCOPE_READ = "read"
@@ -113,11 +117,22 @@ def revoke(db: Session, *, token: ApiToken, actor: User, now: datetime, ip: str 
 
 
 def authenticate(db: Session, secret: str, *, now: datetime) -> ApiToken | None:
-    """The live token for `secret`, or None. Records use at most once a minute."""
+    """The live token for `secret`, or None. Records use at most once a minute.
+
+    Live: not revoked, and its creator is still an active admin."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None or token.revoked_at is not None or token.scope != SCOPE_READ:
+    row = db.execute(
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.created_by)
+        .where(ApiToken.token_hash == hash_token(secret))
+    ).first()
+    if row is None:
+        return None
+    token, creator = row
+    if token.revoked_at is not None or token.scope != SCOPE_READ:
+        return None
+    if creator is None or not creator.active or not creator.has_role(Role.admin):
         return None
     stale = now - LAST_USED_RESOLUTION
     if token.last_used_at is None or token.last_used_at < stale:
