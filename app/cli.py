@@ -141,9 +141,17 @@ def demo(
         False, "--if-empty", help="Lewati bila database sudah berisi pengguna."
     ),
     people: int = typer.Option(36, help="Jumlah ASN contoh."),
+    scale: int = typer.Option(
+        0,
+        "--scale",
+        min=0,
+        help="Tambahkan N ASN buatan di ~40 OPD dengan pendaftaran, kemajuan dan sertifikat "
+        "(untuk uji beban laporan; tanpa kata sandi).",
+    ),
 ) -> None:
     """Isi database dengan data contoh dan tampilkan akun demo."""
     from app import demo as demo_data
+    from app import demo_city
 
     with db_session() as db:
         if not demo_data.is_empty(db):
@@ -153,6 +161,14 @@ def demo(
             _fail("database sudah berisi pengguna; data demo hanya untuk database kosong.", 1)
         accounts = demo_data.load(db, hasher=_hasher(), people=people)
         _after_demo(db)
+        if scale:
+            db.commit()
+            console.print(f"Membuat {scale:,} ASN buatan …")
+            counts = demo_city.add_city(db.get_bind(), scale=scale, progress=console.print)
+            console.print(
+                f"{counts['users']:,} ASN, {counts['enrolments']:,} pendaftaran, "
+                f"{counts['certificates']:,} sertifikat ditambahkan."
+            )
     table = Table(title="Akun demo (kata sandi sama untuk semua: " + demo_data.DEMO_PASSWORD + ")")
     table.add_column("Peran")
     table.add_column("NIP (login)")

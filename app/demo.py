@@ -9,24 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import Hasher
+from app.demo_city import OPDS as CITY_OPDS
 from app.opds.models import Opd
 from app.users.models import EmploymentStatus, Role, User
 from app.users.service import create_user
 
-OPDS = [
-    ("DISKOMINFO", "Dinas Komunikasi dan Informatika"),
-    ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah"),
-    ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil"),
-    ("DISDIK", "Dinas Pendidikan dan Kebudayaan"),
-    ("DINKES", "Dinas Kesehatan"),
-    ("BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia"),
-    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"),
-    ("DISHUB", "Dinas Perhubungan"),
-    ("DLH", "Dinas Lingkungan Hidup"),
-    ("BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah"),
-    ("DINSOS", "Dinas Sosial"),
-    ("SETDA", "Sekretariat Daerah"),
-]
+# The demo city's OPDs: the first of the generated city's (`cakap demo --scale` adds the rest).
+OPDS = CITY_OPDS[:12]
 
 FIRST = [
     "Andi",

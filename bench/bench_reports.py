@@ -12,10 +12,10 @@ docs/reports.md for the figures on the reference machine and the target).
 
 The dashboard without a period reads pre-aggregated rollups that triggers keep exact
 (app/reports/rollups.py). The first read after generating data is shown on its own (cold
-cache), and three more lines measure the rollup machinery: computing all rollups from
-scratch (all four rollup tables: what the migration does on an existing database, and
-`cakap report rollups --rebuild`), one enrolment changing (update + commit, with its triggers; the largest OPD
-and the busiest course), and the dashboard read right after such a change.
+cache), and three more lines measure the rollup machinery: computing all four rollup
+tables from scratch (what the migration does on an existing database, and `cakap report
+rollups --rebuild`), one enrolment changing (update + commit, with its triggers; the
+largest OPD and the busiest course), and the dashboard read right after such a change.
 """
 
 from __future__ import annotations

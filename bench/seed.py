@@ -47,6 +47,7 @@ from app.config import Settings  # noqa: E402
 from app.courses.models import Course, CourseModule, CourseQuiz, QuizVersion  # noqa: E402
 from app.courses.sync import sync_courses  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.demo_city import analyze, fix_sequences  # noqa: E402
 from app.opds.models import Opd  # noqa: E402
 from app.progress.models import Enrolment, ModuleProgress  # noqa: E402
 from app.quizzes.grading import draw_questions, grade_attempt  # noqa: E402
@@ -169,23 +170,6 @@ def add_bimtek(conn, course, people: list, now: datetime) -> dict:
             ],
         )
     return {"session_id": session_id, "day_id": day_id}
-
-
-def fix_sequences(conn) -> None:
-    """PostgreSQL: move every id sequence past the rows inserted with explicit ids (as
-    gen_data.py and this script do), or the app's next INSERT collides with them."""
-    if conn.dialect.name != "postgresql":
-        return
-    tables = conn.exec_driver_sql(
-        "SELECT table_name FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND column_name = 'id' "
-        "AND (column_default LIKE 'nextval%%' OR is_identity = 'YES')"
-    ).scalars()
-    for table in list(tables):
-        conn.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f'COALESCE((SELECT max(id) FROM "{table}"), 0) + 1, false)'
-        )
 
 
 def seed(args) -> dict:
@@ -410,12 +394,7 @@ def seed(args) -> dict:
         every = {p.id for g in ("quiz", "answer", "page", "cert", "checkin") for p in groups[g]}
         every |= {kominfo.id, opd_admin.id}
         tokens = mint_sessions(conn, sorted(every), now)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+    analyze(engine)
     with engine.connect() as conn:
         counts = {
             "users": conn.scalar(select(func.count()).select_from(User)),

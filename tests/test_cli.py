@@ -76,3 +76,35 @@ def test_unmigrated_database_is_refused(monkeypatch, tmp_path):
     result = runner.invoke(cli, ["demo"])
     assert result.exit_code == 2
     assert "cakap db upgrade" in result.output
+
+
+def test_demo_scale_adds_a_generated_city(db_url, monkeypatch, db, tmp_path):
+    """`cakap demo --scale N`: the demo accounts plus N generated ASN over ~40 OPDs, with
+    enrolments, progress and certificates — and dashboard rollups that match them."""
+    from app.demo import OPDS as DEMO_OPDS
+    from app.demo_city import OPDS as CITY_OPDS
+    from app.opds.models import Opd
+    from app.progress.models import Enrolment
+    from app.reports import queries, rollups
+    from app.reports.filters import ReportFilter
+
+    monkeypatch.setenv("CAKAP_DATABASE_URL", db_url)
+    monkeypatch.setenv("CAKAP_DATA_DIR", str(tmp_path))
+    result = runner.invoke(cli, ["demo", "--people", "4", "--scale", "150"])
+    assert result.exit_code == 0, result.output
+    assert "150 ASN" in result.output and "cakap-demo-2026" in result.output
+    assert DEMO_OPDS == CITY_OPDS[: len(DEMO_OPDS)]  # one list of the city's OPDs
+    assert db.scalar(select(func.count()).select_from(User)) == 4 + 4 + 150
+    assert db.scalar(select(func.count()).select_from(Opd)) == len(CITY_OPDS)
+    statuses = set(db.scalars(select(Enrolment.status).distinct()))
+    assert {"enrolled", "in_progress", "completed"} <= statuses
+    totals = queries.opd_summary(db, ReportFilter()).totals
+    assert totals.enrolled > 150 and totals.certificates > 0
+    assert rollups.differences(db) == []
+    # The app's own inserts still get fresh ids after the generated rows (PostgreSQL).
+    ok = runner.invoke(
+        cli,
+        ["user", "create", "--name", "Uji Baru", "--nip", "199203032019032003"]
+        + ["--password", "frasa-rahasia-panjang"],
+    )
+    assert ok.exit_code == 0, ok.output

@@ -10,6 +10,7 @@ random cities and changes; these cover the changes one by one.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, insert, inspect, select, text, update
@@ -52,14 +53,7 @@ def figures(db, f: ReportFilter = CITY) -> dict[str, dict]:
 
 
 def _all_time(f: ReportFilter) -> ReportFilter:
-    return ReportFilter(
-        course_id=f.course_id,
-        audience=f.audience,
-        status=f.status,
-        opd_id=f.opd_id,
-        completed_from=ALL_TIME.completed_from,
-        completed_to=ALL_TIME.completed_to,
-    )
+    return replace(f, completed_from=ALL_TIME.completed_from, completed_to=ALL_TIME.completed_to)
 
 
 def counts(row: dict) -> tuple:
