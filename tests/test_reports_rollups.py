@@ -388,3 +388,46 @@ def test_jp_year_follows_revocations_and_moves(db, people):
     db.commit()
     rows, _ = by_code()
     assert rows["BAPPEDA"] == (2, 1, (10, 10, 0, 0))
+
+
+def test_a_move_racing_an_enrolment_change_is_counted_right(db, people, backend, db_url):
+    """PostgreSQL: kiki's enrolment completes (not yet committed) while an admin moves kiki
+    to BAPPEDA. The move waits for the completion and then moves the completed enrolment;
+    without that each would count the other's state from before it."""
+    if backend != "postgresql":
+        return
+    _small_city(db, people)
+    figures(db)
+    other = make_engine(db_url)
+    learner, admin_conn = other.connect(), other.connect()
+    try:
+        learner.begin()
+        learner.execute(
+            update(Enrolment)
+            .where(Enrolment.user_id == people.kiki.id)
+            .values(status="completed", completed_at=NOW, final_score=50)
+        )
+        admin_conn.begin()
+        admin_conn.execute(text("SET lock_timeout = '10s'"))
+
+        def move_kiki():
+            admin_conn.execute(
+                update(User).where(User.id == people.kiki.id).values(opd_id=people.opd_b.id)
+            )
+            admin_conn.commit()
+
+        mover = threading.Thread(target=move_kiki)
+        mover.start()
+        mover.join(0.5)
+        assert mover.is_alive()  # waits for the learner's transaction
+        learner.commit()
+        mover.join(10)
+        assert not mover.is_alive()
+    finally:
+        learner.close()
+        admin_conn.close()
+        other.dispose()
+    db.rollback()
+    rows = figures(db)  # checks rollups.differences too
+    assert counts(rows["DISKOMINFO"]) == (2, 0, 2, 2, 20)
+    assert counts(rows["BAPPEDA"]) == (3, 0, 2, 0, 0)

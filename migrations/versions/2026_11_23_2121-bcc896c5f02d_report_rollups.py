@@ -254,7 +254,15 @@ def _sqlite() -> list[str]:
 def _postgresql() -> list[str]:
     """Bulk INSERT and DELETE are applied once per statement from a transition table (one
     GROUP BY for 10,000 generated rows, not 10,000 upserts); UPDATE per row, so the column
-    list and WHEN clause skip the frequent updates no figure depends on (progress)."""
+    list and WHEN clause skip the frequent updates no figure depends on (progress).
+
+    An enrolment or certificate change share-locks its person first. Without it, a person
+    moved to another OPD while one of their enrolments changes (two transactions) would
+    each count the other's state from before it: the move subtracts the enrolment as it
+    was from the old OPD while the enrolment's change lands on the old OPD too. With the
+    lock the later of the two waits and then sees the other's result (each statement of a
+    trigger function reads the latest committed data). SQLite has one writer at a time.
+    """
 
     def function(name: str, body: list[str], result: str = "NULL") -> str:
         return (
@@ -277,11 +285,16 @@ def _postgresql() -> list[str]:
             if table == "enrolments"
             else certificate_deltas(bulk, "postgresql")
         )
+        lock_people = (
+            "PERFORM 1 FROM users WHERE id IN (SELECT user_id FROM changed_rows) "
+            "ORDER BY id FOR SHARE"
+        )
+        lock_person = "PERFORM 1 FROM users WHERE id IN (OLD.user_id, NEW.user_id) ORDER BY id FOR SHARE"
         out += [
-            function(f"report_rollups_{table}_rows", deltas),
+            function(f"report_rollups_{table}_rows", [lock_people, *deltas]),
             function(
                 f"report_rollups_{table}_row",
-                _row_change(table, "postgresql", old=True, new=True),
+                [lock_person, *_row_change(table, "postgresql", old=True, new=True)],
             ),
             f"CREATE TRIGGER report_rollups_{table}_insert AFTER INSERT ON {table} "
             "REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT "
