@@ -6,10 +6,13 @@ and the rule must agree with the dependencies the route really declares.
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from fastapi.routing import APIRoute
 
 from app.auth.deps import current_user
+from app.db import get_session
 from tests.conftest import NIPS
 
 PUBLIC, LOGIN = "public", "login"
@@ -166,6 +169,22 @@ def _routes(app):
 def test_route_table_is_not_empty(app):
     # Guards the generated tests below against a framework change hiding the routes.
     assert len(list(_routes(app))) >= 40
+
+
+def test_routes_using_the_database_do_not_run_on_the_event_loop(app):
+    # An `async def` route runs on the event loop: one blocking database call there (an
+    # SQLite lock wait) stalled every request of the worker under the quiz-start benchmark.
+    # Routes that touch the database are plain `def`s and FastAPI runs them in threads.
+    offenders = []
+    for route in api_routes(app.routes):
+        stack, uses_db = list(route.dependant.dependencies), False
+        while stack:
+            dep = stack.pop()
+            uses_db = uses_db or dep.call is get_session
+            stack.extend(dep.dependencies)
+        if uses_db and inspect.iscoroutinefunction(route.endpoint):
+            offenders.append(route.path)
+    assert offenders == []
 
 
 def _declared_rule(route: APIRoute):

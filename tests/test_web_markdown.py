@@ -9,7 +9,9 @@ from app.web import markdown_html, markdown_inline
 
 
 def test_script_and_javascript_links_are_inert():
-    html = markdown_html('<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=y>')
+    html = markdown_html(
+        "<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=y>"
+    )
     assert "<script" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
     assert "<img src=x" not in html

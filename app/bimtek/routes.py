@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
 from app.auth.deps import CurrentUser, Monitor, Staff, require_role
 from app.bimtek import checkin, documents, forms, service
@@ -20,7 +21,7 @@ from app.db import SessionDep
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.users.models import Role, User
-from app.web import client_ip, is_htmx, redirect_after_post, render
+from app.web import FormDep, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 
@@ -229,8 +230,7 @@ def checkin_form(
 
 
 @router.post("/bimtek/absen")
-async def checkin_submit(request: Request, db: SessionDep, user: CurrentUser):
-    form = await request.form()
+def checkin_submit(request: Request, form: FormDep, db: SessionDep, user: CurrentUser):
     session_id, day_id = _int_or_none(form.get("sesi")), _int_or_none(form.get("hari"))
     code = str(form.get("kode") or "")[:32]
     method = (
@@ -309,8 +309,7 @@ def _invalid(request, db, *, form, errors, session=None):
     )
 
 
-async def _posted(request: Request) -> dict[str, str]:
-    data = await request.form()
+def _posted(data: FormData) -> dict[str, str]:
     return {key: str(value) for key, value in data.items() if isinstance(value, str)}
 
 
@@ -328,8 +327,8 @@ def new_session(request: Request, db: SessionDep, user: Monitor):
 
 
 @router.post("/bimtek/sesi/baru")
-async def create_session(request: Request, db: SessionDep, user: Monitor):
-    form = await _posted(request)
+def create_session(request: Request, posted: FormDep, db: SessionDep, user: Monitor):
+    form = _posted(posted)
     opd_ids = [o.id for o in service.active_opds(db)]
     data, errors = forms.parse_session_form(form, opd_ids=opd_ids)
     if data is None:
@@ -411,9 +410,11 @@ def edit_session(request: Request, db: SessionDep, user: Monitor, session_id: in
 
 
 @router.post("/bimtek/sesi/{session_id}/ubah")
-async def update_session(request: Request, db: SessionDep, user: Monitor, session_id: int):
+def update_session(
+    request: Request, posted: FormDep, db: SessionDep, user: Monitor, session_id: int
+):
     session = _session_or_404(db, session_id)
-    form = await _posted(request)
+    form = _posted(posted)
     data, errors = forms.parse_session_form(form, opd_ids=[o.id for o in service.active_opds(db)])
     if data is None:
         return _invalid(request, db, form=form, errors=errors, session=session)
@@ -438,8 +439,7 @@ async def update_session(request: Request, db: SessionDep, user: Monitor, sessio
 
 
 @router.post("/bimtek/sesi/{session_id}/nominasi")
-async def nominate(request: Request, db: SessionDep, user: Nominator, session_id: int):
-    form = await request.form()
+def nominate(request: Request, form: FormDep, db: SessionDep, user: Nominator, session_id: int):
     person_id = _int_or_none(form.get("pegawai"))
     session = _session_or_404(db, session_id)
     if person_id is None:
@@ -593,10 +593,9 @@ def checkin_screen_list(
 
 
 @router.post("/bimtek/sesi/{session_id}/hari/{day_id}/absen/manual")
-async def mark_present(
-    request: Request, db: SessionDep, user: CurrentUser, session_id: int, day_id: int
+def mark_present(
+    request: Request, form: FormDep, db: SessionDep, user: CurrentUser, session_id: int, day_id: int
 ):
-    form = await request.form()
     person_id = _int_or_none(form.get("peserta"))
     error = None
     try:

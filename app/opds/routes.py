@@ -93,8 +93,8 @@ def status(
 
 
 @router.post("/admin/opd/impor")
-async def import_list(request: Request, db: SessionDep, user: Admin, berkas: UploadFile):
-    data = await berkas.read(1_000_001)
+def import_list(request: Request, db: SessionDep, user: Admin, berkas: UploadFile):
+    data = berkas.file.read(1_000_001)
     if len(data) > 1_000_000:
         return _page(request, db, error="Berkas daftar OPD terlalu besar (maksimal 1 MB).")
     created, problems = service.import_csv(db, data=data, actor_id=user.id)

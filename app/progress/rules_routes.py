@@ -13,7 +13,7 @@ from app.opds.models import Opd
 from app.progress.assignment import apply_rules
 from app.progress.models import AssignmentRule
 from app.users.models import EmploymentStatus
-from app.web import client_ip, redirect_after_post, render
+from app.web import FormDep, client_ip, redirect_after_post, render
 
 router = APIRouter()
 
@@ -45,8 +45,7 @@ def rules(request: Request, db: SessionDep, user: Admin):
 
 
 @router.post("/admin/aturan")
-async def create_rule(request: Request, db: SessionDep, user: Admin):
-    form = await request.form()
+def create_rule(request: Request, form: FormDep, db: SessionDep, user: Admin):
     course = (
         db.get(Course, int(form.get("course_id") or 0))
         if str(form.get("course_id", "")).isdigit()

@@ -14,7 +14,7 @@ from app.i18n import gettext as _
 from app.progress import service as progress
 from app.quizzes import service
 from app.quizzes.models import AttemptStatus
-from app.web import redirect_after_post, render
+from app.web import FormDep, redirect_after_post, render
 
 router = APIRouter()
 
@@ -123,9 +123,8 @@ def attempt_page(
 
 
 @router.post("/kuis/percobaan/{attempt_id}/jawab")
-async def save_one(request: Request, db: SessionDep, user: CurrentUser, attempt_id: int):
+def save_one(request: Request, form: FormDep, db: SessionDep, user: CurrentUser, attempt_id: int):
     """htmx: save a single question's answer as soon as it changes."""
-    form = await request.form()
     question_id = str(form.get("question", ""))[:100]
     values = [str(v) for v in form.getlist(f"q-{question_id}")]
     now = request.app.state.clock()
@@ -146,9 +145,8 @@ async def save_one(request: Request, db: SessionDep, user: CurrentUser, attempt_
 
 
 @router.post("/kuis/percobaan/{attempt_id}/simpan")
-async def save_all(request: Request, db: SessionDep, user: CurrentUser, attempt_id: int):
+def save_all(request: Request, form: FormDep, db: SessionDep, user: CurrentUser, attempt_id: int):
     """Without JavaScript: the whole form is posted; save every question in it."""
-    form = await request.form()
     now = request.app.state.clock()
     attempt = _attempt_or_404(db, attempt_id, user, now)
     values = {key: [str(v) for v in form.getlist(key)] for key in form}
@@ -160,8 +158,7 @@ async def save_all(request: Request, db: SessionDep, user: CurrentUser, attempt_
 
 
 @router.post("/kuis/percobaan/{attempt_id}/kumpulkan")
-async def submit(request: Request, db: SessionDep, user: CurrentUser, attempt_id: int):
-    form = await request.form()
+def submit(request: Request, form: FormDep, db: SessionDep, user: CurrentUser, attempt_id: int):
     now = request.app.state.clock()
     attempt = _attempt_or_404(db, attempt_id, user, now)
     if attempt.status == AttemptStatus.open:

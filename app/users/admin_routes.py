@@ -17,7 +17,7 @@ from app.users.activation import issue_codes
 from app.users.documents import activation_pdf, activation_xlsx
 from app.users.importer import MAX_BYTES
 from app.users.models import Role
-from app.web import client_ip, redirect_after_post, render
+from app.web import FormDep, client_ip, redirect_after_post, render
 
 router = APIRouter()
 
@@ -106,9 +106,8 @@ def user_opd(
 
 
 @router.post("/admin/pengguna/{user_id}/peran")
-async def user_roles(request: Request, db: SessionDep, user: Admin, user_id: int):
+def user_roles(request: Request, form: FormDep, db: SessionDep, user: Admin, user_id: int):
     person = _person_or_404(db, user, user_id)
-    form = await request.form()
     try:
         roles = {Role(value) for value in form.getlist("roles")}
     except ValueError as exc:
@@ -150,8 +149,8 @@ def _opd_choices(db, user):
 
 
 @router.post("/admin/impor")
-async def import_upload(request: Request, db: SessionDep, user: OpdManager, berkas: UploadFile):
-    content = await berkas.read(MAX_BYTES + 1)
+def import_upload(request: Request, db: SessionDep, user: OpdManager, berkas: UploadFile):
+    content = berkas.file.read(MAX_BYTES + 1)
     try:
         job = importing.create_job(
             db,
