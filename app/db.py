@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -50,20 +51,64 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:
-    # pysqlite's own transaction handling is disabled (isolation_level=None below), so
-    # SQLAlchemy emits BEGIN itself; IMMEDIATE when a unit of work asked for a write lock.
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+class _WriterGate:
+    """One SQLite write transaction at a time per process, queued on a Python lock.
+
+    SQLite lets one writer in at a time; the others poll in its busy handler, sleeping
+    1, 2, 5 … 100 ms between tries, so under load the write lock sits idle while every
+    waiter sleeps (the answer-save benchmark had 14 threads asleep in BEGIN IMMEDIATE and
+    one working). Waiting on a lock instead hands the database to the next writer the
+    moment the previous one commits. Other processes (several workers, the CLI) are still
+    kept out by SQLite itself: the gate only orders this process's own threads.
+    """
+
+    KEY = "cakap_sqlite_writer"
+
+    def __init__(self, timeout: float):
+        self.lock = threading.Lock()
+        self.timeout = timeout
+
+    def begin(self, conn) -> None:
+        # pysqlite's own transaction handling is disabled (isolation_level=None below),
+        # so SQLAlchemy emits BEGIN itself; IMMEDIATE when a unit of work asked for a
+        # write lock.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        # Past the timeout, go on without the gate: SQLite's busy timeout still applies.
+        if mode == "IMMEDIATE" and self.lock.acquire(timeout=self.timeout):
+            conn.info[self.KEY] = True
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            self.release(conn.info)
+            raise
+
+    def release(self, info) -> None:
+        if info.pop(self.KEY, False):
+            self.lock.release()
+
+    def listen(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self.begin)
+        # Released just before COMMIT/ROLLBACK is sent: the next writer's BEGIN IMMEDIATE
+        # may then wait for SQLite for a moment, which its busy timeout covers.
+        event.listen(engine, "commit", lambda conn: self.release(conn.info))
+        event.listen(engine, "rollback", lambda conn: self.release(conn.info))
+        # A connection going back to the pool (or dropped) mid-transaction.
+        event.listen(engine.pool, "reset", lambda _dbapi, record, _state: self.release(record.info))
+        event.listen(
+            engine.pool, "invalidate", lambda _dbapi, record, _exc: self.release(record.info)
+        )
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -75,7 +120,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             url, connect_args={"check_same_thread": False, "isolation_level": None}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _WriterGate(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).listen(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -89,9 +134,21 @@ def make_sessionmaker(engine: Engine, settings=None) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, info={"settings": settings})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, used by the route in FastAPI's threadpool.
+
+    An async generator on purpose: FastAPI runs a sync generator's cleanup in the same
+    threadpool, so when every pool thread waits for a database connection (more
+    concurrent requests than connections) no thread is left to close a session and give
+    its connection back — every request then hangs until the pool times out (30 s; found
+    by the answer-save benchmark). Closing is a rollback and a pool check-in: quick
+    enough for the event loop.
+    """
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -3,6 +3,7 @@ must work whichever worker answers (no in-process state)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -33,8 +34,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(settings, people, tmp_path):
+def _start(settings, tmp_path, *, workers: int):
     courses = tmp_path / "courses"
     shutil.copytree(FIXTURES / "courses_quiz", courses)
     port = _free_port()
@@ -57,7 +57,7 @@ def server(settings, people, tmp_path):
             "--port",
             str(port),
             "--workers",
-            "2",
+            str(workers),
             "--log-level",
             "warning",
         ],
@@ -75,10 +75,20 @@ def server(settings, people, tmp_path):
             time.sleep(0.2)
     else:
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("multi-worker server did not become ready")
-    yield base, proc
+        pytest.fail("server did not become ready")
+    return base, proc
+
+
+def _stop(proc) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=15)
+
+
+@pytest.fixture
+def server(settings, people, tmp_path):
+    base, proc = _start(settings, tmp_path, workers=2)
+    yield base, proc
+    _stop(proc)
 
 
 def _worker_pids(proc) -> set[int]:
@@ -110,6 +120,20 @@ class Visitor:
         return self.request("POST", path, data={**data, "csrf_token": token})
 
 
+def _start_quiz(alice: Visitor) -> tuple[str, str, str]:
+    """Enrol, start the fixture quiz; return the attempt URL, CSRF token, a correct option."""
+    assert alice.post("/kursus/uji-kuis/daftar", {}, page="/kursus/uji-kuis").status_code == 303
+    start = alice.post(
+        "/kursus/uji-kuis/kuis/kuis-lengkap/mulai", {}, page="/kursus/uji-kuis/kuis/kuis-lengkap"
+    )
+    attempt = start.headers["location"]
+    page = alice.request("GET", attempt).text
+    token = CSRF.search(page).group(1)
+    block = page.split('id="soal-satu-pilihan"', 1)[1].split("</fieldset>", 1)[0]
+    correct = re.search(r'value="(\d+)"[^>]*> <span>Opsi benar</span>', block).group(1)
+    return attempt, token, correct
+
+
 def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
     base, proc = server
     assert len(_worker_pids(proc)) >= 2  # two workers (plus multiprocessing helpers)
@@ -128,15 +152,7 @@ def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
         assert "Alice Rahmawati" in alice.request("GET", "/").text
     assert alice.request("POST", "/keluar", data={"csrf_token": "palsu"}).status_code == 403
     # a whole quiz across workers
-    assert alice.post("/kursus/uji-kuis/daftar", {}, page="/kursus/uji-kuis").status_code == 303
-    start = alice.post(
-        "/kursus/uji-kuis/kuis/kuis-lengkap/mulai", {}, page="/kursus/uji-kuis/kuis/kuis-lengkap"
-    )
-    attempt = start.headers["location"]
-    page = alice.request("GET", attempt).text
-    token = CSRF.search(page).group(1)
-    block = page.split('id="soal-satu-pilihan"', 1)[1].split("</fieldset>", 1)[0]
-    correct = re.search(r'value="(\d+)"[^>]*> <span>Opsi benar</span>', block).group(1)
+    attempt, token, correct = _start_quiz(alice)
     saved = alice.request(
         "POST",
         f"{attempt}/jawab",
@@ -149,3 +165,39 @@ def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
         assert r.status_code == 303
     result = alice.request("GET", f"{attempt}/hasil").text
     assert "Nilai" in result and "20" in result  # one of five points
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_one_worker_survives_more_concurrent_saves_than_connections(settings, people, tmp_path):
+    """More simultaneous requests than the worker has threads (40) and pooled connections
+    (15 on SQLite, 20 on PostgreSQL): every save is answered, none waits for the pool's
+    30 s timeout. Before the fix, requests holding a connection waited for a thread while
+    every thread waited for a connection (and async routes blocked the event loop)."""
+    base, proc = _start(settings, tmp_path, workers=1)
+    try:
+        alice = Visitor(base)
+        assert (
+            alice.post("/masuk", {"identifier": NIPS["alice"], "password": PASSWORD}).status_code
+            == 303
+        )
+        attempt, token, correct = _start_quiz(alice)
+
+        async def burst() -> list[int]:
+            limits = httpx.Limits(max_connections=120)
+            async with httpx.AsyncClient(
+                base_url=base, cookies=alice.cookies, limits=limits, timeout=25
+            ) as client:
+                save = {"question": "satu-pilihan", "q-satu-pilihan": correct}
+                headers = {"HX-Request": "true", "X-CSRF-Token": token}
+                requests = [
+                    client.post(f"{attempt}/jawab", data=save, headers=headers) for _ in range(120)
+                ] + [client.get("/") for _ in range(60)]
+                return [r.status_code for r in await asyncio.gather(*requests)]
+
+        started = time.monotonic()
+        codes = asyncio.run(burst())
+        elapsed = time.monotonic() - started
+        assert codes == [200] * 180
+        assert elapsed < 20, f"180 requests took {elapsed:.1f} s"
+    finally:
+        _stop(proc)

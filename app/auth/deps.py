@@ -24,17 +24,23 @@ def current_auth(request: Request, db: SessionDep) -> AuthSession | None:
             settings=request.app.state.settings,
             now=request.app.state.clock(),
         )
+        # Give the connection back before FastAPI hops to another thread for the route: a
+        # request that holds a connection while it waits for a free thread, with every
+        # thread waiting for a connection, deadlocks the worker until the pool times out.
+        db.commit()
     return request.state.auth
 
 
 AuthDep = Annotated[AuthSession | None, Depends(current_auth)]
 
 
-def optional_user(auth: AuthDep) -> User | None:
+# The checks below only read what current_auth loaded; as coroutines they run on the event
+# loop instead of taking a threadpool hop each.
+async def optional_user(auth: AuthDep) -> User | None:
     return auth.user if auth else None
 
 
-def current_user(auth: AuthDep) -> User:
+async def current_user(auth: AuthDep) -> User:
     if auth is None:
         raise LoginRequired()
     return auth.user
@@ -48,7 +54,7 @@ def require_role(*roles: Role):
     """Dependency: the user must hold one of `roles` (admins may do everything)."""
     allowed = frozenset(roles) | {Role.admin}
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not user.roles & allowed:
             raise HTTPException(status_code=403, detail="Anda tidak memiliki akses ke halaman ini.")
         return user
