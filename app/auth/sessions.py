@@ -7,16 +7,20 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth.models import AuthSession
 from app.config import Settings
 from app.db import write_locked
+from app.users.models import User
 
 COOKIE_NAME = "cakap_session"
 # Writing last_seen_at on every request would turn every page view into a write;
 # a minute of precision is plenty for an idle timeout counted in hours.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+_WITH_USER = [joinedload(AuthSession.user).joinedload(User.role_rows)]
 
 
 def token_hash(token: str) -> str:
@@ -54,7 +58,8 @@ def load(
     """The live session for a cookie token, or None. Expired sessions are deleted."""
     if not token or len(token) > 128:
         return None
-    auth = db.get(AuthSession, token_hash(token))
+    # One query for the session, its user, OPD and roles (every request runs this).
+    auth = db.get(AuthSession, token_hash(token), options=_WITH_USER)
     if auth is None:
         return None
     idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)

@@ -105,7 +105,9 @@ class QuizVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("course_quizzes.id"), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: the parsed quiz is cached per version (quizzes.service.quiz_of), so the
+    # JSON is read once per worker rather than on every answer save.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -181,10 +181,9 @@ def save_answer(
     response = parse_response(question.type, values)
     _upsert_answer(db, attempt_id=attempt.id, question_id=question_id, response=response, now=now)
     db.commit()
-    return db.scalar(
-        select(QuizAnswer).where(
-            QuizAnswer.attempt_id == attempt.id, QuizAnswer.question_id == question_id
-        )
+    # What was just written; not read back (this runs on every keystroke-level change).
+    return QuizAnswer(
+        attempt_id=attempt.id, question_id=question_id, response=response, saved_at=now
     )
 
 
