@@ -365,3 +365,23 @@ def test_pades_signature_when_a_signing_certificate_is_configured(
     )
     page = client.get(f"/verifikasi/{certificate.code}").text
     assert "PAdES" in page and "Kepala Diskominfo Kota Uji" in page
+
+
+def test_pdf_is_rendered_once_then_served_from_the_cache(client, people, db, settings, monkeypatch):
+    from app.certificates import service as cert_service
+
+    complete_course(client)
+    cert = db.scalar(select(Certificate))
+    renders = []
+    real = cert_service.render_pdf
+    monkeypatch.setattr(
+        cert_service, "render_pdf", lambda *a, **kw: renders.append(1) or real(*a, **kw)
+    )
+    first = client.get(f"/sertifikat/{cert.id}/pdf").content
+    second = client.get(f"/sertifikat/{cert.id}/pdf").content
+    assert first == second and len(renders) == 1
+    assert list((settings.data_dir / "cache" / "sertifikat").rglob("*.tmp")) == []
+    # What goes into the PDF changes (the QR code's base URL): rendered again.
+    other = settings.model_copy(update={"base_url": "https://cakap.example.go.id"})
+    again = cert_service.pdf_bytes(other, cert)
+    assert len(renders) == 2 and again != first

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -138,14 +142,53 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
     )
 
 
+# Bump when the PDF's layout changes, so that cached files are rendered again.
+PDF_LAYOUT = 1
+
+
 def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
+    """The certificate's PDF, rendered once and then served from <data_dir>/cache.
+
+    Rendering (fonts, QR code, optional PAdES signature) takes ~150 ms and everyone
+    downloads right after passing, while a certificate's content never changes: the
+    file name is a hash of everything that goes into the PDF, so a changed base URL,
+    PAdES certificate or layout simply misses the cache. Files are written atomically,
+    so workers rendering the same PDF at once cannot serve half a file.
+    """
+    path = _pdf_cache_path(settings, certificate)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
     signed = seal_stored(certificate)
     pdf = render_pdf(
         data_of(certificate), verify_url=verify_url(settings, certificate), signed_json=signed
     )
     if pades.enabled(settings):
         pdf = pades.sign(settings, pdf, reason=f"Sertifikat {certificate.serial}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        tmp.write(pdf)
+    os.replace(tmp.name, path)
     return pdf
+
+
+def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
+    pades_file = Path(settings.pades_pkcs12) if pades.enabled(settings) else None
+    pades_stamp = f"{pades_file}:{pades_file.stat().st_mtime_ns}" if pades_file else ""
+    key = canonical_json(
+        [
+            PDF_LAYOUT,
+            certificate.id,
+            certificate.code,
+            certificate.signature,
+            certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            verify_url(settings, certificate),
+            pades_stamp,
+        ]
+    )
+    name = hashlib.sha256(key).hexdigest()
+    return settings.data_dir / "cache" / "sertifikat" / name[:2] / f"{name}.pdf"
 
 
 def seal_stored(certificate: Certificate) -> bytes:
