@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 
 from sqlalchemy import Integer, String, delete
@@ -18,6 +19,9 @@ class RateLimitHit(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+SWEEP_ONE_IN = 64
+
+
 def hit(db: Session, *, key: str, limit: int, window_seconds: int, now: datetime) -> bool:
     """Count one request for `key`; False when the limit for this window is exceeded."""
     window = int(now.timestamp()) // window_seconds
@@ -32,8 +36,10 @@ def hit(db: Session, *, key: str, limit: int, window_seconds: int, now: datetime
             index_elements=["key", "window"], set_={"count": RateLimitHit.count + 1}
         ).returning(RateLimitHit.count)
     ).scalar_one()
-    if count == 1:
-        # First hit of a new window: forget windows long gone.
+    if count == 1 and zlib.crc32(key.encode()) % SWEEP_ONE_IN == window % SWEEP_ONE_IN:
+        # Forget windows long gone. The DELETE scans the table, so only about one key's
+        # first hit in SWEEP_ONE_IN does it (with visitors from many addresses every hit
+        # is a first hit, and sweeping on each made public verification crawl).
         db.execute(delete(RateLimitHit).where(RateLimitHit.window < window - 10))
     db.commit()
     return count <= limit

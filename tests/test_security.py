@@ -189,3 +189,21 @@ def test_out_of_range_ids_are_not_found_not_errors(client, people):
         "/kuis/percobaan/99999999999999999999",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_rate_limit_windows_long_gone_are_swept(db):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from app.ratelimit import SWEEP_ONE_IN, RateLimitHit, hit
+
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    for i in range(50):
+        assert hit(db, key=f"ip:old-{i}", limit=5, window_seconds=60, now=start)
+    later = start + timedelta(minutes=30)
+    for i in range(3 * SWEEP_ONE_IN):  # new visitors: some first hit sweeps
+        hit(db, key=f"ip:new-{i}", limit=5, window_seconds=60, now=later)
+    old = db.scalar(select(func.count()).where(RateLimitHit.key.like("ip:old-%")))
+    assert old == 0
+    assert db.scalar(select(func.count()).select_from(RateLimitHit)) == 3 * SWEEP_ONE_IN
