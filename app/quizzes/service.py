@@ -11,6 +11,7 @@ Rules that matter:
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from dataclasses import dataclass
@@ -187,20 +188,30 @@ def save_answer(
     )
 
 
-def _upsert_answer(db: Session, *, attempt_id: int, question_id: str, response: Any, now) -> None:
-    dialect = db.get_bind().dialect.name
+@functools.cache
+def _answer_upsert(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE for one answer, built once per dialect (building it
+    cost more than running it) and executed with the values as parameters."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(QuizAnswer).values(
-        attempt_id=attempt_id, question_id=question_id, response=response, saved_at=now
+    stmt = insert(QuizAnswer)
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
     )
+
+
+def _upsert_answer(db: Session, *, attempt_id: int, question_id: str, response: Any, now) -> None:
     db.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["attempt_id", "question_id"],
-            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
-        )
+        _answer_upsert(db.get_bind().dialect.name),
+        {
+            "attempt_id": attempt_id,
+            "question_id": question_id,
+            "response": response,
+            "saved_at": now,
+        },
     )
 
 
