@@ -34,7 +34,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(settings, tmp_path, *, workers: int):
+def _start(settings, tmp_path, *, workers: int, env: dict[str, str] | None = None):
     courses = tmp_path / "courses"
     shutil.copytree(FIXTURES / "courses_quiz", courses)
     port = _free_port()
@@ -45,6 +45,7 @@ def _start(settings, tmp_path, *, workers: int):
         "CAKAP_SECRET_KEY": settings.secret_key,
         "CAKAP_COURSES_DIR": str(courses),
         "CAKAP_BASE_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
     }
     proc = subprocess.Popen(
         [
@@ -132,6 +133,31 @@ def _start_quiz(alice: Visitor) -> tuple[str, str, str]:
     block = page.split('id="soal-satu-pilihan"', 1)[1].split("</fieldset>", 1)[0]
     correct = re.search(r'value="(\d+)"[^>]*> <span>Opsi benar</span>', block).group(1)
     return attempt, token, correct
+
+
+def test_per_address_throttling_holds_across_two_workers(settings, people, tmp_path):
+    # Failures spread over many accounts from one address (as in password spraying),
+    # answered by either worker: the address is refused once the limit is reached, while
+    # another address (X-Forwarded-For from the trusted local proxy) still gets in.
+    base, proc = _start(settings, tmp_path, workers=2, env={"CAKAP_LOGIN_MAX_FAILURES_PER_IP": "8"})
+    try:
+        sprayer = Visitor(base)
+        spray = {"X-Forwarded-For": "203.0.113.7"}
+        codes = []
+        for i in range(10):
+            token = CSRF.search(sprayer.request("GET", "/masuk", headers=spray).text).group(1)
+            form = {
+                "identifier": f"199001012023011{i + 1:03d}",
+                "password": "salah",
+                "csrf_token": token,
+            }
+            codes.append(sprayer.request("POST", "/masuk", data=form, headers=spray).status_code)
+        assert codes == [422] * 8 + [429] * 2
+        alice = Visitor(base)
+        r = alice.post("/masuk", {"identifier": NIPS["alice"], "password": PASSWORD})
+        assert r.status_code == 303
+    finally:
+        _stop(proc)
 
 
 def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):

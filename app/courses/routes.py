@@ -103,7 +103,7 @@ def module_page(request: Request, db: SessionDep, user: CurrentUser, slug: str, 
         return RedirectResponse(f"/kursus/{slug}", status_code=303)
     items = progress.outline(db, course=course, enrolment=enrolment)
     item = next(i for i in items if i.kind == "module" and i.id == module.id)
-    before, after = service.neighbours(db, module)
+    before, after = service.neighbours(items, module.id)
     return render(
         request,
         "courses/module.html",
@@ -142,9 +142,9 @@ def module_done(request: Request, db: SessionDep, user: CurrentUser, slug: str, 
     if enrolment is None:
         raise HTTPException(403, _("Anda belum terdaftar di kursus ini."))
     progress.mark_completed(db, enrolment=enrolment, module=module, now=request.app.state.clock())
-    _before, after = service.neighbours(db, module)
+    items = progress.outline(db, course=course, enrolment=enrolment)
+    _before, after = service.neighbours(items, module.id)
     if is_htmx(request):
-        items = progress.outline(db, course=course, enrolment=enrolment)
         item = next(i for i in items if i.kind == "module" and i.id == module.id)
         return render(
             request,

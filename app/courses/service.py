@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,18 +50,11 @@ def module_version(db: Session, module: CourseModule) -> ModuleVersion | None:
     return db.get(ModuleVersion, module.current_version_id) if module.current_version_id else None
 
 
-def neighbours(
-    db: Session, module: CourseModule
-) -> tuple[CourseModule | None, CourseModule | None]:
-    """Previous and next module of the same course (quizzes are reached from the outline)."""
-    siblings = list(
-        db.scalars(
-            select(CourseModule)
-            .where(CourseModule.course_id == module.course_id, CourseModule.archived.is_(False))
-            .order_by(CourseModule.position)
-        )
-    )
-    index = next(i for i, m in enumerate(siblings) if m.id == module.id)
-    before = siblings[index - 1] if index > 0 else None
-    after = siblings[index + 1] if index + 1 < len(siblings) else None
+def neighbours(items: list, module_id: int) -> tuple[Any, Any]:
+    """Previous and next module in a course outline (progress.outline items; quizzes are
+    reached from the outline itself). Taken from the outline the page loads anyway."""
+    modules = [i for i in items if i.kind == "module"]
+    index = next(i for i, m in enumerate(modules) if m.id == module_id)
+    before = modules[index - 1] if index > 0 else None
+    after = modules[index + 1] if index + 1 < len(modules) else None
     return before, after
