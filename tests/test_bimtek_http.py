@@ -17,6 +17,7 @@ from app.audit.models import AuditEvent
 from app.bimtek import checkin, service
 from app.bimtek.forms import TZ
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, Nomination
+from app.certificates.models import Certificate
 from app.main import create_app
 from app.progress import service as progress
 from app.progress.models import Enrolment
@@ -625,6 +626,10 @@ def test_attendance_rule_gates_completion(client, make_client, people, db, setti
     assert enrolment.completed_at == clock.now
     assert [c.jp for c in service.jp_credits(db, user_id=people.alice.id)] == [16]
     assert "JP yang diperoleh dari bimtek: 16 JP." in client.get("/bimtek").text
+    # The certificate carries the session's JP (16), not the course's (8): reports and
+    # the SIASN export count JP from certificates.
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == people.alice.id))
+    assert certificate.jp == 16 and certificate.payload["jp"] == 16
 
     # Someone who is not a participant completes the same course on modules alone.
     course = session.course
@@ -635,6 +640,8 @@ def test_attendance_rule_gates_completion(client, make_client, people, db, setti
     db.rollback()
     assert _enrolment(db, people.bob.id, course.id).status == "completed"
     assert service.jp_credits(db, user_id=people.bob.id) == []
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == people.bob.id))
+    assert certificate.jp == 8  # the course's own JP
 
 
 def test_lowering_the_rule_completes_waiting_participants(client, people, db, settings, clock):

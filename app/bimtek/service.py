@@ -36,6 +36,7 @@ from app.bimtek.models import (
     Nomination,
     NominationStatus,
 )
+from app.certificates import service as certificates
 from app.courses.models import Course
 from app.db import insert_ignore, write_locked
 from app.i18n import gettext as _
@@ -1283,29 +1284,45 @@ def attendance_of(db: Session, *, session_id: int, user_id: int) -> tuple[int, i
     return attended, total
 
 
+def _seats(db: Session, enrolment: Enrolment) -> list[BimtekSession]:
+    """Sessions of the enrolment's course where its learner holds a confirmed seat."""
+    return list(
+        db.scalars(
+            select(BimtekSession)
+            .join(Nomination, Nomination.session_id == BimtekSession.id)
+            .where(
+                BimtekSession.course_id == enrolment.course_id,
+                Nomination.user_id == enrolment.user_id,
+                Nomination.status == NominationStatus.confirmed,
+            )
+            .order_by(BimtekSession.id)
+        )
+    )
+
+
+def _attended(db: Session, session: BimtekSession, user_id: int) -> bool:
+    attended, total = attendance_of(db, session_id=session.id, user_id=user_id)
+    return rule_met(attended, total, session.required_attendance_percent)
+
+
 def attendance_gate(db: Session, enrolment: Enrolment) -> bool:
     """Completion gate: a confirmed participant of a session of this course completes it
     only with enough attendance. Applies however the enrolment was made, so a learner who
     enrolled before being nominated cannot be credited the bimtek's JP without attending."""
-    sessions = db.scalars(
-        select(BimtekSession)
-        .join(Nomination, Nomination.session_id == BimtekSession.id)
-        .where(
-            BimtekSession.course_id == enrolment.course_id,
-            Nomination.user_id == enrolment.user_id,
-            Nomination.status == NominationStatus.confirmed,
-        )
-    ).all()
-    if not sessions:
-        return True
-    for session in sessions:
-        attended, total = attendance_of(db, session_id=session.id, user_id=enrolment.user_id)
-        if rule_met(attended, total, session.required_attendance_percent):
-            return True
-    return False
+    sessions = _seats(db, enrolment)
+    return not sessions or any(_attended(db, s, enrolment.user_id) for s in sessions)
+
+
+def session_jp(db: Session, enrolment: Enrolment) -> int | None:
+    """The JP a completion earns through bimtek: the JP the attended session states (the
+    highest, should someone have attended two), which the certificate then carries, so
+    reports, SIASN exports and "Bimtek saya" agree. None for completions without one."""
+    jps = [s.jp for s in _seats(db, enrolment) if _attended(db, s, enrolment.user_id)]
+    return max(jps) if jps else None
 
 
 progress.register_completion_gate(attendance_gate)
+certificates.register_jp_source(session_jp)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,24 @@ def _next_serial(db: Session, *, year: int) -> int:
     ).scalar_one()
 
 
+# Where a completion earns other JP than the course declares (a bimtek session states
+# its own JP): the first source that answers wins. Registered by app.bimtek.service.
+JpSource = Callable[[Session, Enrolment], int | None]
+_jp_sources: list[JpSource] = []
+
+
+def register_jp_source(fn: JpSource) -> None:
+    _jp_sources.append(fn)
+
+
+def _jp_for(db: Session, enrolment: Enrolment, course: Course) -> int:
+    for source in _jp_sources:
+        jp = source(db, enrolment)
+        if jp is not None:
+            return jp
+    return course.jp
+
+
 def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     """Issue the enrolment's certificate, or return the one it already has."""
     existing = db.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id))
@@ -57,6 +76,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     local_now = now.astimezone(JAKARTA)
     number = _next_serial(db, year=local_now.year)
     completed = (enrolment.completed_at or now).astimezone(JAKARTA).date()
+    jp = _jp_for(db, enrolment, course)
     data = CertificateData(
         serial=f"{settings.certificate_prefix}/{local_now.year}/{number:06d}",
         code=new_code(),
@@ -65,7 +85,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
         course_title=course.title,
         course_slug=course.slug,
         content_hash=course.content_hash,
-        jp=course.jp,
+        jp=jp,
         jp_category=course.jp_category,
         completed_on=completed,
         score=enrolment.final_score,
@@ -85,7 +105,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
         user_id=user.id,
         course_id=course.id,
         content_hash=course.content_hash,
-        jp=course.jp,
+        jp=jp,
         issued_at=now,
         payload=payload,
         kid=key.kid,
