@@ -877,7 +877,7 @@ class Bench:
             )
         script = BENCH / "bench_reports.py"
         if script.exists() and self.args.reports_scales:
-            log("bench_reports.py found: running it for the 10k/100k figures")
+            log(f"bench_reports.py: report queries at {self.args.reports_scales} ASN")
             try:
                 scales = [a for s in self.args.reports_scales.split(",") for a in ("--scale", s)]
                 done = subprocess.run(
@@ -905,7 +905,7 @@ class Bench:
             line("GET", f"/sertifikat/{u['certificate_id']}/pdf", cookie(u["token"])) for u in users
         ]
         self.wrk_row(
-            "certificate PDF download", pdf, group="certificates", note="rendered per request"
+            "certificate PDF download", pdf, group="certificates", note="mostly first downloads: rendered, then served from the cache"
         )
         rng = random.Random(4)
         verify = [
@@ -1149,10 +1149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="2 workers on PostgreSQL")
     parser.add_argument(
         "--reports-scales",
-        default="10000,100000",
-        help="ASN counts for bench/bench_reports.py ('' skips it)",
+        # 100,000 ASN alone take ~5 minutes to generate here, which would push `make bench`
+        # past its 15-minute budget: larger cities are asked for explicitly.
+        default="10000",
+        help="ASN counts for bench/bench_reports.py, e.g. 10000,100000,300000 ('' skips it)",
     )
-    parser.add_argument("--reports-timeout", type=int, default=600)
+    parser.add_argument("--reports-timeout", type=int, default=3600)
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--reuse", metavar="DIR", help="start from a kept SQLite work directory")
