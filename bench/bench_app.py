@@ -905,7 +905,10 @@ class Bench:
             line("GET", f"/sertifikat/{u['certificate_id']}/pdf", cookie(u["token"])) for u in users
         ]
         self.wrk_row(
-            "certificate PDF download", pdf, group="certificates", note="mostly first downloads: rendered, then served from the cache"
+            "certificate PDF download",
+            pdf,
+            group="certificates",
+            note="mostly first downloads: rendered, then served from the cache",
         )
         rng = random.Random(4)
         verify = [
