@@ -322,6 +322,23 @@ async def paced_answers(
     return stats.summary()
 
 
+async def run_flows(base, connections, flow, users, offsets, max_seconds, stats) -> set:
+    """Run one `flow(client, user, offset)` per user on a shared client; flows still running
+    after `max_seconds` are cancelled and counted as one failure. Returns those unfinished."""
+    async with make_client(base, connections) as client:
+        tasks = [
+            asyncio.create_task(flow(client, u, o)) for u, o in zip(users, offsets, strict=True)
+        ]
+        _done, pending = await asyncio.wait(tasks, timeout=max_seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            stats.fail(f"unfinished after {max_seconds:.0f} s")
+            await asyncio.gather(*pending, return_exceptions=True)
+    stats.finished = time.perf_counter()
+    return pending
+
+
 async def quiz_storm(
     base: str,
     users: list[dict],
@@ -386,17 +403,7 @@ async def quiz_storm(
         submitted.append(attempt_id)
         await user.call(client, stats, "result page", "GET", done.headers["location"])
 
-    async with make_client(base, connections) as client:
-        tasks = [
-            asyncio.create_task(flow(client, u, o)) for u, o in zip(users, offsets, strict=True)
-        ]
-        _done, pending = await asyncio.wait(tasks, timeout=max_seconds)
-        for task in pending:
-            task.cancel()
-        if pending:
-            stats.fail(f"unfinished after {max_seconds:.0f} s")
-            await asyncio.gather(*pending, return_exceptions=True)
-    stats.finished = time.perf_counter()
+    pending = await run_flows(base, connections, flow, users, offsets, max_seconds, stats)
     out = stats.summary()
     out.update(
         users=len(users),
@@ -475,17 +482,7 @@ async def checkin_burst(
                 check=lambda r: 'id="checkin-ok"' in r.text,
             )
 
-    async with make_client(base, connections) as client:
-        tasks = [
-            asyncio.create_task(flow(client, u, o)) for u, o in zip(users, offsets, strict=True)
-        ]
-        _done, pending = await asyncio.wait(tasks, timeout=max_seconds)
-        for task in pending:
-            task.cancel()
-        if pending:
-            stats.fail(f"unfinished after {max_seconds:.0f} s")
-            await asyncio.gather(*pending, return_exceptions=True)
-    stats.finished = time.perf_counter()
+    await run_flows(base, connections, flow, users, offsets, max_seconds, stats)
     out = stats.summary()
     out.update(users=len(users), recorded=len(recorded))
     out["_recorded"] = recorded
