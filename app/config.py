@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     courses_dir: Path = Field(default=PROJECT_ROOT / "courses")
     sync_courses_on_startup: bool = True
+    # Database connections each worker keeps open (PostgreSQL: keep workers × this below
+    # max_connections). Unset: 20 on PostgreSQL, 40 on SQLite (one per threadpool thread).
+    db_pool_size: int | None = None
 
     city_name: str = "Kota Bandar Lampung"
     office_name: str = "Dinas Komunikasi dan Informatika"

@@ -51,7 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # The engine is made here, after any fork by the process manager.
-        engine = make_engine(settings.db_url)
+        engine = make_engine(settings.db_url, pool_size=settings.db_pool_size)
         if check_migrations:
             ensure_migrated(engine)
         app.state.engine = engine

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
+from app.courses.models import Course
 from app.migrate import current_revision, head_revision
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +28,11 @@ def readyz(request: Request):
         checks["migrations"] = (
             "ok" if current_revision(engine) == head_revision() else "not at head"
         )
+        with engine.connect() as conn:
+            courses = conn.scalar(
+                select(func.count()).select_from(Course).where(Course.archived.is_(False))
+            )
+        checks["courses"] = "ok" if courses else "none loaded"
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
