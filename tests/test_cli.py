@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from app.cli import app as cli
@@ -101,6 +101,12 @@ def test_demo_scale_adds_a_generated_city(db_url, monkeypatch, db, tmp_path):
     totals = queries.opd_summary(db, ReportFilter()).totals
     assert totals.enrolled > 150 and totals.certificates > 0
     assert rollups.differences(db) == []
+    if db.get_bind().dialect.name == "postgresql":
+        # Paused for the bulk load (PostgreSQL), and on again afterwards.
+        states = db.execute(
+            text("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname LIKE 'report_rollups_%'")
+        ).all()
+        assert len(states) == 8 and {state for _, state in states} == {"O"}
     # The app's own inserts still get fresh ids after the generated rows (PostgreSQL).
     ok = runner.invoke(
         cli,

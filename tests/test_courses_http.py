@@ -126,6 +126,8 @@ def test_editing_a_module_makes_a_new_version_and_keeps_progress(client, people,
     client.submit(
         "/kursus/pengantar-spbe/modul/apa-itu-spbe/selesai", page="/kursus/pengantar-spbe"
     )
+    # Seen before the edit: the cached course structure and module text must not outlive it.
+    assert "Paragraf baru" not in client.get("/kursus/pengantar-spbe/modul/apa-itu-spbe").text
     client.submit("/keluar", page="/")
     module_file = courses_dir / "pengantar-spbe" / "modules" / "apa-itu-spbe.md"
     module_file.write_text(module_file.read_text() + "\n\n## Tambahan\n\nParagraf baru.\n")
@@ -153,6 +155,7 @@ def test_removed_module_is_archived_not_deleted(client, people, db, courses_dir)
     client.submit(
         "/kursus/pengantar-spbe/modul/keamanan-dasar/selesai", page="/kursus/pengantar-spbe"
     )
+    assert client.get("/kursus/pengantar-spbe/modul/keamanan-dasar").status_code == 200
     client.submit("/keluar", page="/")
     course_yaml = courses_dir / "pengantar-spbe" / "course.yaml"
     course_yaml.write_text(course_yaml.read_text().replace("  - module: keamanan-dasar\n", ""))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.courses.models import Course, CourseModule, ModuleVersion
+from app.courses.models import Course, CourseModule, CourseQuiz, ModuleVersion
 from app.i18n import N_
 from app.progress.models import Enrolment
 
@@ -36,18 +38,122 @@ def get_course(db: Session, slug: str) -> Course | None:
     return db.scalar(select(Course).where(Course.slug == slug, Course.archived.is_(False)))
 
 
-def get_module(db: Session, *, course: Course, slug: str) -> CourseModule | None:
-    return db.scalar(
-        select(CourseModule).where(
-            CourseModule.course_id == course.id,
-            CourseModule.slug == slug,
-            CourseModule.archived.is_(False),
+@dataclass(frozen=True, slots=True)
+class ModuleEntry:
+    id: int
+    slug: str
+    position: int
+    title: str
+    minutes: int
+    required: bool
+    current_version_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuizEntry:
+    id: int
+    slug: str
+    position: int
+    title: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A course's current modules and quizzes (not archived), in position order."""
+
+    modules: tuple[ModuleEntry, ...]
+    quizzes: tuple[QuizEntry, ...]
+
+    def module(self, slug: str) -> ModuleEntry | None:
+        return next((m for m in self.modules if m.slug == slug), None)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    id: int
+    title: str
+    body_html: str
+
+
+# Course structures are cached per engine (one database) by (course id, content hash). Only
+# a course sync changes modules and quizzes, and it changes the course's content hash
+# (computed over course.yaml and every item) in the same transaction, so a key never names
+# two structures: every worker sees a change through the course row it reads anyway, with
+# no invalidation message between workers. Module versions never change once written. The
+# module page spent five ORM queries on this.
+_CACHE_MAX = 512
+_lock = threading.Lock()
+
+
+def _caches(db: Session) -> tuple[dict, dict]:
+    return db.get_bind().__dict__.setdefault("cakap_course_cache", ({}, {}))
+
+
+def structure(db: Session, course: Course) -> Structure:
+    key = (course.id, course.content_hash)
+    _structures = _caches(db)[0]
+    found = _structures.get(key)
+    if found is None:
+        modules = db.execute(
+            select(
+                CourseModule.id,
+                CourseModule.slug,
+                CourseModule.position,
+                CourseModule.title,
+                CourseModule.minutes,
+                CourseModule.required,
+                CourseModule.current_version_id,
+            )
+            .where(CourseModule.course_id == course.id, CourseModule.archived.is_(False))
+            .order_by(CourseModule.position)
+        ).all()
+        quizzes = db.execute(
+            select(
+                CourseQuiz.id,
+                CourseQuiz.slug,
+                CourseQuiz.position,
+                CourseQuiz.title,
+                CourseQuiz.required,
+            )
+            .where(CourseQuiz.course_id == course.id, CourseQuiz.archived.is_(False))
+            .order_by(CourseQuiz.position)
+        ).all()
+        found = Structure(
+            tuple(ModuleEntry(*row) for row in modules),
+            tuple(QuizEntry(*row) for row in quizzes),
         )
-    )
+        with _lock:
+            if len(_structures) >= _CACHE_MAX:
+                _structures.clear()
+            _structures[key] = found
+    return found
 
 
-def module_version(db: Session, module: CourseModule) -> ModuleVersion | None:
-    return db.get(ModuleVersion, module.current_version_id) if module.current_version_id else None
+def get_module(db: Session, *, course: Course, slug: str) -> ModuleEntry | None:
+    return structure(db, course).module(slug)
+
+
+def module_version(db: Session, module: ModuleEntry) -> VersionView | None:
+    """The module's current content (title and HTML rendered at sync)."""
+    if module.current_version_id is None:
+        return None
+    _versions = _caches(db)[1]
+    found = _versions.get(module.current_version_id)
+    if found is None:
+        row = db.execute(
+            select(ModuleVersion.id, ModuleVersion.title, ModuleVersion.body_html).where(
+                ModuleVersion.id == module.current_version_id
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        found = VersionView(*row)
+        with _lock:
+            if len(_versions) >= _CACHE_MAX:
+                _versions.clear()
+            _versions[found.id] = found
+    return found
 
 
 def neighbours(items: list, module_id: int) -> tuple[Any, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseModule, CourseQuiz
+from app.courses.service import ModuleEntry, structure
 from app.db import insert_ignore, write_locked
 from app.i18n import gettext as _
 from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
@@ -107,7 +108,9 @@ def touch(enrolment: Enrolment, now: datetime) -> None:
         enrolment.status = EnrolmentStatus.in_progress
 
 
-def mark_started(db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime) -> None:
+def mark_started(
+    db: Session, *, enrolment: Enrolment, module: CourseModule | ModuleEntry, now: datetime
+) -> None:
     write_locked(db)
     insert_ignore(
         db,
@@ -120,7 +123,7 @@ def mark_started(db: Session, *, enrolment: Enrolment, module: CourseModule, now
 
 
 def mark_completed(
-    db: Session, *, enrolment: Enrolment, module: CourseModule, now: datetime
+    db: Session, *, enrolment: Enrolment, module: CourseModule | ModuleEntry, now: datetime
 ) -> ModuleProgress:
     """Mark a module read (idempotent: the first completion time is kept)."""
     write_locked(db)
@@ -220,31 +223,26 @@ class OutlineItem:
 
 def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list[OutlineItem]:
     """The course's current items in order, with this learner's status for each."""
-    modules = db.scalars(
-        select(CourseModule)
-        .where(CourseModule.course_id == course.id, CourseModule.archived.is_(False))
-        .order_by(CourseModule.position)
-    ).all()
-    quizzes = db.scalars(
-        select(CourseQuiz)
-        .where(CourseQuiz.course_id == course.id, CourseQuiz.archived.is_(False))
-        .order_by(CourseQuiz.position)
-    ).all()
-    progress: dict[int, ModuleProgress] = {}
+    current = structure(db, course)
+    progress: dict[int, tuple] = {}
     passed: set[int] = set()
     if enrolment is not None:
         progress = {
-            p.module_id: p
-            for p in db.scalars(
-                select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id)
+            module_id: (completed_at, version_id)
+            for module_id, completed_at, version_id in db.execute(
+                select(
+                    ModuleProgress.module_id,
+                    ModuleProgress.completed_at,
+                    ModuleProgress.completed_version_id,
+                ).where(ModuleProgress.enrolment_id == enrolment.id)
             )
         }
         passed = passed_quiz_ids(db, enrolment)
     items: list[tuple[int, OutlineItem]] = []
-    for m in modules:
-        p = progress.get(m.id)
-        status = "belum" if p is None else ("selesai" if p.completed_at else "sedang")
-        updated = bool(p and p.completed_at and p.completed_version_id != m.current_version_id)
+    for m in current.modules:
+        completed_at, version_id = progress.get(m.id, (None, None))
+        status = "belum" if m.id not in progress else ("selesai" if completed_at else "sedang")
+        updated = bool(completed_at and version_id != m.current_version_id)
         items.append(
             (
                 m.position,
@@ -253,7 +251,7 @@ def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list
                 ),
             )
         )
-    for q in quizzes:
+    for q in current.quizzes:
         status = "selesai" if q.id in passed else "belum"
         items.append(
             (
