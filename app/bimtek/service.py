@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.service import record
 from app.bimtek import checkin
@@ -133,7 +133,8 @@ def get_session(db: Session, session_id: int) -> BimtekSession | None:
 
 def get_day(db: Session, *, session_id: int, day_id: int) -> BimtekDay | None:
     """The day if it belongs to that session (a day id under another session is a 404)."""
-    day = db.get(BimtekDay, day_id)
+    # With its session: the check-in page and the attendance record both read it.
+    day = db.get(BimtekDay, day_id, options=[joinedload(BimtekDay.session)])
     if day is None or day.session_id != session_id:
         return None
     return day

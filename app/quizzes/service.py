@@ -61,6 +61,18 @@ def quiz_of(version: QuizVersion) -> Quiz:
     return quiz
 
 
+def quiz_of_attempt(db: Session, attempt: QuizAttempt) -> Quiz:
+    """The attempt's parsed quiz by its version id, without loading the version row: the
+    answer save runs this on every change. Per engine, because ids are per database."""
+    cache = db.get_bind().__dict__.setdefault("cakap_quiz_by_version", {})
+    quiz = cache.get(attempt.quiz_version_id)
+    if quiz is None:
+        if len(cache) > 512:
+            cache.clear()
+        quiz = cache[attempt.quiz_version_id] = quiz_of(attempt.version)
+    return quiz
+
+
 def drawn_of(attempt: QuizAttempt) -> list[DrawnQuestion]:
     return [DrawnQuestion(q["question_id"], list(q["option_order"])) for q in attempt.layout]
 
@@ -178,7 +190,7 @@ def save_answer(
     if question_id not in layout_ids:
         db.rollback()
         raise QuizError(_("Soal tidak ada pada percobaan ini."))
-    question = quiz_of(attempt.version).question_map()[question_id]
+    question = quiz_of_attempt(db, attempt).question_map()[question_id]
     response = parse_response(question.type, values)
     _upsert_answer(db, attempt_id=attempt.id, question_id=question_id, response=response, now=now)
     db.commit()
