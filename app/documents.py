@@ -18,11 +18,17 @@ FONT = "DejaVu"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
+def add_fonts(pdf: FPDF) -> None:
+    """Register DejaVu Sans (Latin subset, see static/fonts/README.md) as FONT, regular and
+    bold: fpdf2's core fonts are Latin-1 only."""
+    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans-Latin.ttf")
+    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold-Latin.ttf")
+
+
 def unicode_pdf(*, orientation: str = "portrait", title: str = "") -> FPDF:
     """An A4 FPDF with DejaVu Sans registered (fpdf2's core fonts are Latin-1 only)."""
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+    add_fonts(pdf)
     pdf.set_lang("id")
     pdf.set_creator("Cakap")
     if title:

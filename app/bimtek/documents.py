@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -15,8 +14,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-_FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-_FONT = "DejaVu"
+from app.documents import FONT, add_fonts
+
+_FONT = FONT
 _INK = (33, 37, 41)
 _MUTED = (90, 98, 108)
 _HEAD_FILL = (230, 238, 248)
@@ -74,9 +74,7 @@ def attendance_pdf(
     pdf = _AttendancePdf(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(left=10, top=12, right=10)
     pdf.set_auto_page_break(auto=True, margin=16)
-    # fpdf2's built-in fonts are Latin-1 only; names need the bundled Unicode font.
-    pdf.add_font(_FONT, "", _FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(_FONT, "B", _FONT_DIR / "DejaVuSans-Bold.ttf")
+    add_fonts(pdf)
     if creation_date is not None:
         pdf.set_creation_date(creation_date)
     pdf.set_lang("id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -33,7 +34,15 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def key_store(settings: Settings) -> KeyStore:
-    return KeyStore(settings.signing_keys_dir)
+    return _key_store(Path(settings.signing_keys_dir))
+
+
+@functools.lru_cache(maxsize=16)
+def _key_store(directory: Path) -> KeyStore:
+    # One store per directory, so its parsed keys outlive a request: every public
+    # verification checks a signature. Key files are only ever added (rotation by another
+    # process shows up in the directory listing), never changed.
+    return KeyStore(directory)
 
 
 def _next_serial(db: Session, *, year: int) -> int:

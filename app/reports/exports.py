@@ -13,7 +13,6 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -26,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.config import Settings
+from app.documents import FONT, add_fonts
 from app.reports.filters import AUDIENCES, STATUSES, ReportFilter
 from app.reports.periods import JAKARTA
 from app.reports.queries import (
@@ -473,8 +473,7 @@ def _column_letter(index: int) -> str:
 
 # ---------------------------------------------------------------------------- PDF
 
-_FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-_FONT = "DejaVu"
+_FONT = FONT
 _INK = (33, 37, 41)
 _ACCENT = (11, 92, 171)
 _MUTED = (90, 98, 108)
@@ -503,9 +502,7 @@ def summary_pdf(
     pdf = _ReportPdf(orientation="landscape", unit="mm", format="A4")
     pdf.set_margins(left=12, top=12, right=12)
     pdf.set_auto_page_break(auto=True, margin=14)
-    # fpdf2's core fonts are Latin-1 only; DejaVu covers every name we meet.
-    pdf.add_font(_FONT, "", _FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(_FONT, "B", _FONT_DIR / "DejaVuSans-Bold.ttf")
+    add_fonts(pdf)
     if creation_date is not None:
         pdf.set_creation_date(creation_date)
     pdf.set_lang("id")
