@@ -229,3 +229,19 @@ def test_shipped_courses_load_and_render(settings, clock, people):
         assert "<table>" in page.text
         # the text-module page weight budget: under 50 KB without cached static files
         assert len(page.content) < 50_000
+
+
+def test_structure_read_across_a_sync_is_not_cached_under_the_old_hash(client, db):
+    """A course row read before a sync committed (PostgreSQL reads each statement from a
+    fresh snapshot) must not file the new structure under the old content hash."""
+    from types import SimpleNamespace
+
+    from app.courses import service
+
+    course = db.scalar(select(Course).where(Course.slug == "pengantar-spbe"))
+    stale = SimpleNamespace(id=course.id, content_hash="hash-before-the-sync")
+    assert service.structure(db, stale).modules  # served, from the current rows
+    cache = service._caches(db)[0]
+    assert (course.id, "hash-before-the-sync") not in cache
+    service.structure(db, course)
+    assert (course.id, course.content_hash) in cache

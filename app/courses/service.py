@@ -123,10 +123,15 @@ def structure(db: Session, course: Course) -> Structure:
             tuple(ModuleEntry(*row) for row in modules),
             tuple(QuizEntry(*row) for row in quizzes),
         )
-        with _lock:
-            if len(_structures) >= _CACHE_MAX:
-                _structures.clear()
-            _structures[key] = found
+        # On PostgreSQL each statement sees its own snapshot: a sync that committed after
+        # the course row was read would file the new structure under the old hash, wrong
+        # once the course is reverted to that content. Cache only if the hash held.
+        now_hash = db.scalar(select(Course.content_hash).where(Course.id == course.id))
+        if now_hash == course.content_hash:
+            with _lock:
+                if len(_structures) >= _CACHE_MAX:
+                    _structures.clear()
+                _structures[key] = found
     return found
 
 
