@@ -140,6 +140,25 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+CACHE_MAX = 512
+
+
+def engine_cache(db: Session, name: str) -> dict:
+    """A dict that lives as long as the session's engine, for facts derived from rows that
+    never change once written (keyed so that a change makes a new key). Per engine, not per
+    process, because ids are only unique within one database (tests use many)."""
+    return db.get_bind().__dict__.setdefault(f"cakap_cache_{name}", {})
+
+
+def remember(cache: dict, key, value):
+    """Store `value` under `key` and return it; past CACHE_MAX entries the cache starts
+    over. Plain dict operations, safe across threads (a lost entry is only a miss)."""
+    if len(cache) >= CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def make_sessionmaker(engine: Engine, settings=None) -> sessionmaker[Session]:
     """Sessions carry the instance settings in `session.info["settings"]`, so services
     deep in a transaction (certificate issuing on completion) can read them."""

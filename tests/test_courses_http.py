@@ -237,11 +237,12 @@ def test_structure_read_across_a_sync_is_not_cached_under_the_old_hash(client, d
     from types import SimpleNamespace
 
     from app.courses import service
+    from app.db import engine_cache
 
     course = db.scalar(select(Course).where(Course.slug == "pengantar-spbe"))
     stale = SimpleNamespace(id=course.id, content_hash="hash-before-the-sync")
     assert service.structure(db, stale).modules  # served, from the current rows
-    cache = service._caches(db)[0]
+    cache = engine_cache(db, "course_structures")
     assert (course.id, "hash-before-the-sync") not in cache
     service.structure(db, course)
     assert (course.id, course.content_hash) in cache

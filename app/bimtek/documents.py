@@ -16,7 +16,6 @@ from openpyxl.utils import get_column_letter
 
 from app.documents import FONT, add_fonts
 
-_FONT = FONT
 _INK = (33, 37, 41)
 _MUTED = (90, 98, 108)
 _HEAD_FILL = (230, 238, 248)
@@ -57,7 +56,7 @@ class ParticipantLine:
 class _AttendancePdf(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font(_FONT, "", 8)
+        self.set_font(FONT, "", 8)
         self.set_text_color(*_MUTED)
         self.cell(0, 5, f"Halaman {self.page_no()} dari {{nb}}", align="C")
 
@@ -83,7 +82,7 @@ def attendance_pdf(
     pdf.set_creator("Cakap")
     pdf.add_page()
     _pdf_header(pdf, header)
-    pdf.set_font(_FONT, "", 9)
+    pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*_INK)
     pdf.set_draw_color(120, 120, 120)
     with pdf.table(
@@ -100,30 +99,30 @@ def attendance_pdf(
             # Extra blank line: room for a signature on paper.
             table.row([str(number), line.name, line.identifier, line.opd, line.time, "\n"])
     pdf.ln(4)
-    pdf.set_font(_FONT, "", 10)
+    pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, summary, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
 
 
 def _heading_style() -> FontFace:
-    return FontFace(family=_FONT, emphasis="BOLD", fill_color=_HEAD_FILL)
+    return FontFace(family=FONT, emphasis="BOLD", fill_color=_HEAD_FILL)
 
 
 def _pdf_header(pdf: FPDF, header: Header) -> None:
     pdf.set_text_color(*_INK)
-    pdf.set_font(_FONT, "B", 13)
+    pdf.set_font(FONT, "B", 13)
     pdf.cell(0, 6, header.city.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 11)
+    pdf.set_font(FONT, "", 11)
     pdf.cell(0, 6, header.office, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_line_width(0.4)
     pdf.line(10, pdf.get_y() + 1.5, 200, pdf.get_y() + 1.5)
     pdf.ln(5)
-    pdf.set_font(_FONT, "B", 14)
+    pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 7, header.heading, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "B", 11)
+    pdf.set_font(FONT, "B", 11)
     pdf.multi_cell(0, 6, header.session_title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
-    pdf.set_font(_FONT, "", 10)
+    pdf.set_font(FONT, "", 10)
     for label, value in header.facts:
         pdf.cell(32, 5.5, label)
         pdf.multi_cell(0, 5.5, f": {value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -22,7 +22,6 @@ from app.documents import FONT, add_fonts
 
 ATTACHMENT_NAME = "sertifikat.json"
 
-_FONT = FONT
 _LOCALE = "id"
 
 _PAGE_WIDTH = 297.0  # A4 landscape, mm
@@ -170,13 +169,13 @@ def _draw_qr(pdf: FPDF, data: CertificateData, verify_url: str) -> None:
     text_width = 95.0
     pdf.set_text_color(*_INK)
     pdf.set_xy(text_x, _QR_Y + 2)
-    pdf.set_font(_FONT, "B", 9)
+    pdf.set_font(FONT, "B", 9)
     pdf.cell(text_width, 5, "Pindai untuk memverifikasi", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 8)
+    pdf.set_font(FONT, "", 8)
     pdf.cell(text_width, 5, f"Kode verifikasi: {format_code(data.code)}")
     pdf.set_xy(text_x, pdf.get_y() + 6)
     pdf.set_text_color(*_MUTED)
-    pdf.set_font(_FONT, "", 6.5)
+    pdf.set_font(FONT, "", 6.5)
     # A URL has no spaces; multi_cell breaks it wherever the line is full.
     pdf.multi_cell(text_width, 3.2, verify_url, align=Align.L)
 
@@ -184,15 +183,15 @@ def _draw_qr(pdf: FPDF, data: CertificateData, verify_url: str) -> None:
 def _draw_signer(pdf: FPDF, data: CertificateData) -> None:
     pdf.set_text_color(*_INK)
     pdf.set_xy(_SIGNER_X, _SIGNER_Y)
-    pdf.set_font(_FONT, "", 10)
+    pdf.set_font(FONT, "", 10)
     pdf.multi_cell(_SIGNER_WIDTH, 5, data.signer_title, align=Align.C)
     # Room where a printed copy gets its wet signature or stamp.
     pdf.set_xy(_SIGNER_X, pdf.get_y() + 16)
-    pdf.set_font(_FONT, "BU", 11)
+    pdf.set_font(FONT, "BU", 11)
     pdf.multi_cell(_SIGNER_WIDTH, 6, data.signer_name, align=Align.C)
     if data.signer_nip:
         pdf.set_x(_SIGNER_X)
-        pdf.set_font(_FONT, "", 10)
+        pdf.set_font(FONT, "", 10)
         pdf.cell(_SIGNER_WIDTH, 5, f"NIP {data.signer_nip}", align=Align.C)
 
 
@@ -219,11 +218,11 @@ def _centered(
     lines: int = 1,
 ) -> None:
     """A centred paragraph; shrinks the font (down to `min_size`) to fit in `lines` lines."""
-    pdf.set_font(_FONT, style, size)
+    pdf.set_font(FONT, style, size)
     while min_size is not None and size > min_size:
         if pdf.get_string_width(text) <= _CONTENT_WIDTH * lines * 0.95:
             break
         size -= 0.5
-        pdf.set_font(_FONT, style, size)
+        pdf.set_font(FONT, style, size)
     pdf.set_x((_PAGE_WIDTH - _CONTENT_WIDTH) / 2)
     pdf.multi_cell(_CONTENT_WIDTH, height, text, align=Align.C, new_x=XPos.LMARGIN)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.courses.models import Course, CourseModule, CourseQuiz, ModuleVersion
+from app.db import engine_cache, remember
 from app.i18n import N_
 from app.progress.models import Enrolment
 
@@ -82,18 +82,12 @@ class VersionView:
 # two structures: every worker sees a change through the course row it reads anyway, with
 # no invalidation message between workers. Module versions never change once written. The
 # module page spent five ORM queries on this.
-_CACHE_MAX = 512
-_lock = threading.Lock()
-
-
-def _caches(db: Session) -> tuple[dict, dict]:
-    return db.get_bind().__dict__.setdefault("cakap_course_cache", ({}, {}))
 
 
 def structure(db: Session, course: Course) -> Structure:
     key = (course.id, course.content_hash)
-    _structures = _caches(db)[0]
-    found = _structures.get(key)
+    cache = engine_cache(db, "course_structures")
+    found = cache.get(key)
     if found is None:
         modules = db.execute(
             select(
@@ -128,10 +122,7 @@ def structure(db: Session, course: Course) -> Structure:
         # once the course is reverted to that content. Cache only if the hash held.
         now_hash = db.scalar(select(Course.content_hash).where(Course.id == course.id))
         if now_hash == course.content_hash:
-            with _lock:
-                if len(_structures) >= _CACHE_MAX:
-                    _structures.clear()
-                _structures[key] = found
+            remember(cache, key, found)
     return found
 
 
@@ -143,8 +134,8 @@ def module_version(db: Session, module: ModuleEntry) -> VersionView | None:
     """The module's current content (title and HTML rendered at sync)."""
     if module.current_version_id is None:
         return None
-    _versions = _caches(db)[1]
-    found = _versions.get(module.current_version_id)
+    cache = engine_cache(db, "module_versions")
+    found = cache.get(module.current_version_id)
     if found is None:
         row = db.execute(
             select(ModuleVersion.id, ModuleVersion.title, ModuleVersion.body_html).where(
@@ -153,11 +144,7 @@ def module_version(db: Session, module: ModuleEntry) -> VersionView | None:
         ).one_or_none()
         if row is None:
             return None
-        found = VersionView(*row)
-        with _lock:
-            if len(_versions) >= _CACHE_MAX:
-                _versions.clear()
-            _versions[found.id] = found
+        found = remember(cache, module.current_version_id, VersionView(*row))
     return found
 
 

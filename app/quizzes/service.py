@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.courses.models import CourseQuiz, QuizVersion
-from app.db import write_locked
+from app.db import engine_cache, remember, write_locked
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.progress.models import Enrolment
@@ -55,21 +55,17 @@ def quiz_of(version: QuizVersion) -> Quiz:
     key = (version.id, version.content_hash)
     quiz = _parsed.get(key)
     if quiz is None:
-        if len(_parsed) > 512:
-            _parsed.clear()
-        quiz = _parsed[key] = Quiz.model_validate(version.definition)
+        quiz = remember(_parsed, key, Quiz.model_validate(version.definition))
     return quiz
 
 
 def quiz_of_attempt(db: Session, attempt: QuizAttempt) -> Quiz:
     """The attempt's parsed quiz by its version id, without loading the version row: the
     answer save runs this on every change. Per engine, because ids are per database."""
-    cache = db.get_bind().__dict__.setdefault("cakap_quiz_by_version", {})
+    cache = engine_cache(db, "quiz_by_version")
     quiz = cache.get(attempt.quiz_version_id)
     if quiz is None:
-        if len(cache) > 512:
-            cache.clear()
-        quiz = cache[attempt.quiz_version_id] = quiz_of(attempt.version)
+        quiz = remember(cache, attempt.quiz_version_id, quiz_of(attempt.version))
     return quiz
 
 

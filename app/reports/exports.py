@@ -473,7 +473,6 @@ def _column_letter(index: int) -> str:
 
 # ---------------------------------------------------------------------------- PDF
 
-_FONT = FONT
 _INK = (33, 37, 41)
 _ACCENT = (11, 92, 171)
 _MUTED = (90, 98, 108)
@@ -483,7 +482,7 @@ _TRACK = (230, 233, 239)
 class _ReportPdf(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
-        self.set_font(_FONT, "", 7.5)
+        self.set_font(FONT, "", 7.5)
         self.set_text_color(*_MUTED)
         self.cell(0, 5, f"Cakap · halaman {self.page_no()} dari {{nb}}", align=Align.R)
 
@@ -520,21 +519,21 @@ def summary_pdf(
 def _pdf_header(pdf: FPDF, table: ReportTable, settings: Settings, generated_at: datetime) -> None:
     width = pdf.epw
     pdf.set_text_color(*_INK)
-    pdf.set_font(_FONT, "B", 13)
+    pdf.set_font(FONT, "B", 13)
     pdf.cell(
         width, 6, settings.city_name.upper(), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
-    pdf.set_font(_FONT, "", 11)
+    pdf.set_font(FONT, "", 11)
     pdf.cell(width, 6, settings.office_name, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*_ACCENT)
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, pdf.get_y() + 1.5, pdf.l_margin + width, pdf.get_y() + 1.5)
     pdf.ln(4)
-    pdf.set_font(_FONT, "B", 14)
+    pdf.set_font(FONT, "B", 14)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(width, 8, table.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_MUTED)
-    pdf.set_font(_FONT, "", 8.5)
+    pdf.set_font(FONT, "", 8.5)
     line = " · ".join(f"{label}: {value}" for label, value in table.filters)
     pdf.multi_cell(width, 4.5, line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(
@@ -562,7 +561,7 @@ def _pdf_number(value: Any, kind: str) -> str:
 
 def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
     pdf.set_text_color(*_INK)
-    pdf.set_font(_FONT, "", 8.5)
+    pdf.set_font(FONT, "", 8.5)
     pdf.set_draw_color(*_TRACK)
     pdf.set_line_width(0.2)
     numbers = len(table.columns) - 1
@@ -596,10 +595,10 @@ def _pdf_chart(pdf: FPDF, summary: OpdSummary) -> None:
     if pdf.get_y() + 14 + 3 * row_h > bottom:
         pdf.add_page()
     pdf.ln(5)
-    pdf.set_font(_FONT, "B", 11)
+    pdf.set_font(FONT, "B", 11)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(pdf.epw, 7, "Persentase penyelesaian per OPD", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 8)
+    pdf.set_font(FONT, "", 8)
     pdf.set_text_color(*_INK)
     for row in summary.rows:
         if pdf.get_y() + row_h > bottom:
@@ -636,7 +635,7 @@ def _pdf_signer(pdf: FPDF, settings: Settings, generated_at: datetime) -> None:
     pdf.ln(4)
     x = pdf.l_margin + pdf.epw - block_w
     pdf.set_text_color(*_INK)
-    pdf.set_font(_FONT, "", 9.5)
+    pdf.set_font(FONT, "", 9.5)
     place = settings.city_name.removeprefix("Kota ").removeprefix("Kabupaten ")
     pdf.set_x(x)
     pdf.multi_cell(
@@ -652,11 +651,11 @@ def _pdf_signer(pdf: FPDF, settings: Settings, generated_at: datetime) -> None:
         block_w, 5, settings.signer_title, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT
     )
     pdf.set_xy(x, pdf.get_y() + 16)  # room for the wet signature and stamp
-    pdf.set_font(_FONT, "B", 10)
+    pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(
         block_w, 5, settings.signer_name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT
     )
     if settings.signer_nip:
         pdf.set_x(x)
-        pdf.set_font(_FONT, "", 9.5)
+        pdf.set_font(FONT, "", 9.5)
         pdf.cell(block_w, 5, f"NIP {settings.signer_nip}", align=Align.C)
