@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.files import DIR_MODE, FILE_MODE, open_private_for_writing, private_dir
 
 DB_NAME = "cakap.db"
 
@@ -35,7 +36,8 @@ def backup(settings: Settings, out: Path) -> list[str]:
         # VACUUM INTO writes a consistent copy from one read transaction (WAL stays live).
         with sqlite3.connect(source, timeout=30) as conn:
             conn.execute("VACUUM INTO ?", (str(snapshot),))
-        with tarfile.open(out, "w:gz") as tar:
+        # The archive holds the signing keys, the secret key and every person's record.
+        with open_private_for_writing(out) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             tar.add(snapshot, arcname=DB_NAME)
             members.append(DB_NAME)
             keys = settings.signing_keys_dir
@@ -55,7 +57,7 @@ def backup(settings: Settings, out: Path) -> list[str]:
 
 def restore(archive: Path, data_dir: Path) -> Path:
     """Unpack into an empty data directory; returns the restored database path."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     if any(data_dir.iterdir()):
         raise BackupError(f"Folder {data_dir} tidak kosong; pulihkan ke folder kosong.")
     with tarfile.open(archive, "r:gz") as tar:
@@ -67,6 +69,7 @@ def restore(archive: Path, data_dir: Path) -> Path:
     with sqlite3.connect(data_dir / DB_NAME) as conn:
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError("Database hasil pemulihan rusak (integrity_check gagal).")
-    if (data_dir / "keys").is_dir():
-        (data_dir / "keys").chmod(0o700)
+    # The archive's own modes are whatever the backed-up machine had: close everything.
+    for path in data_dir.rglob("*"):
+        path.chmod(DIR_MODE if path.is_dir() else FILE_MODE)
     return data_dir / DB_NAME

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 import app.models  # noqa: F401  (models and the services that hook into progress)
 from app import migrate
+from app.certificates.cli import cert_app, keys_app
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.quizzes.cli import quiz_app
@@ -30,6 +31,8 @@ courses_app = typer.Typer(help="Kursus dari folder courses/.", no_args_is_help=T
 app.add_typer(courses_app, name="courses")
 app.add_typer(quiz_app, name="quiz")
 app.add_typer(report_app, name="report")
+app.add_typer(cert_app, name="cert")
+app.add_typer(keys_app, name="keys")
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -341,45 +344,6 @@ def users_import(
     )
     if counts["rejected"]:
         raise typer.Exit(1)
-
-
-cert_app = typer.Typer(help="Sertifikat.", no_args_is_help=True)
-app.add_typer(cert_app, name="cert")
-
-
-@cert_app.command("verify")
-def cert_verify(
-    file: Path = typer.Argument(
-        ..., help="Sertifikat PDF atau berkas JSON (Open Badge / sertifikat.json)."
-    ),
-    keys: Path = typer.Option(
-        None, "--keys", help="JWKS kunci publik (unduh dari /.well-known/cakap-keys.json)."
-    ),
-) -> None:
-    """Verifikasi sertifikat secara luring terhadap kunci publik. Kode keluar 1 bila tidak sah."""
-    import json
-
-    from app.certificates import offline
-
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        _fail(f"berkas tidak dapat dibaca: {exc}")
-    if keys is not None:
-        try:
-            public = offline.keys_from_jwks(json.loads(keys.read_text()))
-        except (OSError, ValueError) as exc:
-            _fail(f"berkas kunci tidak valid: {exc}")
-    else:
-        from app.certificates.signing import KeyStore
-
-        public = KeyStore(get_settings().signing_keys_dir).public_keys()
-    result = offline.verify_file(data, file.name, public, base_url=get_settings().base_url)
-    if result.ok:
-        console.print(f"[green]SAH[/green] — {result.summary}")
-        return
-    err.print(f"[red]TIDAK SAH[/red] — {result.summary}")
-    raise typer.Exit(1)
 
 
 @app.command("backup")

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.files import private_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,18 +49,35 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 120
     session_absolute_minutes: int = 12 * 60
 
-    # Login throttling (stored in the database, so it holds across workers).
-    login_max_failures: int = 5
+    # Login throttling (stored in the database, so it holds across workers). Failures are
+    # counted per (account, address), so an attacker elsewhere cannot lock a person out of
+    # their own office; a higher per-account ceiling stops attacks spread over many
+    # addresses, and a per-address ceiling (high enough for an office behind one NAT)
+    # stops password spraying over many accounts.
+    login_max_failures: int = 5  # per (account, address) per login_window_minutes
     login_window_minutes: int = 15
-    login_max_failures_per_ip: int = 50
+    login_max_failures_per_account: int = 50  # all addresses, per login_account_window_minutes
+    login_account_window_minutes: int = 60
+    login_max_failures_per_ip: int = 200  # all accounts, per login_window_minutes
 
-    # argon2id cost. Production defaults sit above OWASP's minimum (19 MiB, t=2, p=1);
-    # tests lower them through the environment.
-    argon2_memory_kib: int = 65536
-    argon2_time_cost: int = 3
-    argon2_parallelism: int = 4
+    # argon2id cost: OWASP's recommended minimum (19 MiB, t=2, p=1); raise it if the server
+    # has the memory and time. Existing hashes are rehashed to these at the next login.
+    # Tests lower them through the environment.
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    # Password hashes computed at once per worker (each holds argon2_memory_kib of RAM); a
+    # request waits this long for a free slot, then gets 429 with Retry-After.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    password_hash_wait_seconds: float = Field(default=2.0, ge=0)
 
     log_json: bool = False
+
+    # Request bodies: the small limit for every request, the larger one only for the file
+    # upload routes of a logged-in user (ASN and OPD imports). Refused with 413 while the
+    # body streams in, before anything parses it.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 12 * 1024 * 1024
 
     @field_validator("secret_key")
     @classmethod
@@ -95,7 +114,7 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key.encode()
         path = self.data_dir / "secret_key"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

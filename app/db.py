@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.files import touch_private
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -124,7 +126,9 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite would create the file under the umask (0644); its -wal and -shm files
+            # copy the database file's mode, so creating it 0600 closes all three.
+            touch_private(Path(database))
             # One per thread of FastAPI's threadpool (40): a SQLite connection is cheap.
             kwargs["pool_size"] = pool_size or 40
             kwargs.setdefault("max_overflow", 0)

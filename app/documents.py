@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from app.spreadsheets import Sheet, Style, Styled, xlsx_book
 
 FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 FONT = "DejaVu"
@@ -81,24 +81,17 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 def xlsx(
     *, title: str, header_lines: Sequence[str], columns: Sequence[str], rows: Iterable[Sequence]
 ) -> bytes:
-    """One sheet: a header block (who, what, when), a blank line, then the table."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    for line in header_lines:
-        sheet.append([line])
-    sheet.append([f"Dibuat: {datetime.now(JAKARTA):%d-%m-%Y %H:%M} WIB"])
-    sheet.append([])
-    sheet.append(list(columns))
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for index, name in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(header_row, index).column_letter].width = max(
-            12, min(45, len(str(name)) + 6)
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """One sheet: a header block (who, what, when), a blank line, then the table. Written by
+    app/spreadsheets.py: names that look like formulas stay text."""
+    bold = Style(font=Font(bold=True))
+
+    def lines() -> Iterator[Sequence]:
+        for line in header_lines:
+            yield [line]
+        yield [f"Dibuat: {datetime.now(JAKARTA):%d-%m-%Y %H:%M} WIB"]
+        yield []
+        yield [Styled(name, bold) for name in columns]
+        yield from rows
+
+    widths = [max(12, min(45, len(str(name)) + 6)) for name in columns]
+    return xlsx_book([Sheet(title=title, rows=lines(), widths=widths)])

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import LoginRequired
+from app.auth.passwords import HashBusy
 from app.i18n import gettext as _
 from app.web import is_htmx, render
 
@@ -83,6 +84,18 @@ def install(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         return error_response(request, 422)
+
+    @app.exception_handler(HashBusy)
+    async def hashing_busy(request: Request, exc: HashBusy):
+        # Every password-hashing slot of this worker stayed busy (a login burst): refuse
+        # instead of queueing more 19 MiB argon2 computations in memory.
+        response = error_response(
+            request,
+            429,
+            N_("Server sedang sibuk memeriksa kata sandi. Coba lagi dalam beberapa detik."),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

@@ -33,11 +33,16 @@ from app.quizzes.routes import router as quizzes_router
 from app.reports.admin_routes import router as reports_admin_router
 from app.reports.api import router as reports_api_router
 from app.reports.routes import router as reports_router
+from app.request_limits import BodySizeLimitMiddleware
+from app.users.activation_list_routes import router as activation_list_router
 from app.users.activation_routes import router as activation_router
 from app.users.admin_routes import router as users_admin_router
 from app.web import RequestContextMiddleware
 
 log = logging.getLogger("cakap")
+
+# The routes that take a file upload (and so the larger body limit).
+UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor")
 
 
 def create_app(
@@ -75,7 +80,18 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.hasher = Hasher(
-        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+        wait_seconds=settings.password_hash_wait_seconds,
+    )
+    # Inside the request-context middleware, so a 413 still carries the security headers.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
     )
     app.add_middleware(
         RequestContextMiddleware,
@@ -92,6 +108,7 @@ def create_app(
     app.include_router(certificates_router, include_in_schema=False)
     app.include_router(users_admin_router, include_in_schema=False)
     app.include_router(activation_router, include_in_schema=False)
+    app.include_router(activation_list_router, include_in_schema=False)
     app.include_router(opds_router, include_in_schema=False)
     app.include_router(rules_router, include_in_schema=False)
     app.include_router(audit_router, include_in_schema=False)

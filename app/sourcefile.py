@@ -148,6 +148,7 @@ def split_front_matter(text: str, path: str) -> FrontMatterDoc:
 _PYDANTIC_MESSAGES = {
     "missing": "kunci wajib '{field}' tidak ada",
     "extra_forbidden": "kunci '{field}' tidak dikenal",
+    "literal_error": "{field}: '{input}' tidak dikenal; harus salah satu dari {expected}",
 }
 
 
@@ -167,7 +168,7 @@ def validate(model: type[BaseModel], doc: YamlDoc, loc: Loc = (), data: Any = No
             field = ".".join(str(p) for p in err["loc"]) or "(dokumen)"
             template = _PYDANTIC_MESSAGES.get(err["type"])
             if template:
-                msg = template.format(field=field)
+                msg = template.format(field=field, input=err.get("input"), **err.get("ctx", {}))
             else:
                 msg = f"{field}: {err['msg']}"
             problems.append(doc.problem(err_loc, msg))

@@ -50,6 +50,12 @@ def markdown_inline(text: str) -> Markup:
     return Markup(_markdown.renderInline(text or ""))  # noqa: S704 - raw HTML escaped
 
 
+def excel_csv(query: str) -> str:
+    """A report link's query string plus `excel=1`: the CSV for Excel set to Indonesian."""
+    return f"{query}&excel=1" if query else "?excel=1"
+
+
+templates.env.filters["excel"] = excel_csv
 templates.env.filters["markdown"] = markdown_html
 templates.env.filters["markdown_inline"] = markdown_inline
 
@@ -121,8 +127,51 @@ def redirect_after_post(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+CONFIRM_FIELD = "konfirmasi"
+# Never carried over into the confirmation page's hidden fields.
+_NOT_CARRIED = {"csrf_token", "password", CONFIRM_FIELD}
+
+
+def confirmed(form: FormData) -> bool:
+    return form.get(CONFIRM_FIELD) == "1"
+
+
+def confirmation(
+    request: Request,
+    form: FormData,
+    *,
+    title: str,
+    message: str,
+    back: str,
+    button: str,
+) -> Response:
+    """The second step of a destructive action (merge, revoke, deactivate, remove a role):
+    a page that says what will happen and posts the same fields again with konfirmasi=1.
+    A page of its own rather than `window.confirm`, so it works without JavaScript. A
+    password is never carried over into the page."""
+    fields = [(k, v) for k, v in form.multi_items() if k not in _NOT_CARRIED and isinstance(v, str)]
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "message": message,
+            "action": request.url.path,
+            "fields": fields,
+            "back": back,
+            "button": button,
+        },
+    )
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# Pages are personal (names, NIPs, codes, scores): no browser or proxy keeps a copy unless a
+# route says otherwise (static files, course assets, the public status list).
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class RequestContextMiddleware:
@@ -132,6 +181,9 @@ class RequestContextMiddleware:
         self.app = app
         self.secure = secure_cookies
         self.logger = logger
+        # HSTS only when the public URL is https: on plain http it would be ignored anyway,
+        # and on a LAN install it must not pin a name to https by accident.
+        self.headers = SECURITY_HEADERS + ([HSTS] if secure_cookies else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -155,7 +207,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                headers += [h for h in self.headers if h[0] not in present]
+                if b"cache-control" not in present and not scope["path"].startswith("/static/"):
+                    headers.append(NO_STORE)
                 headers.append((b"x-request-id", request_id.encode()))
                 if new_nonce:
                     cookie = f"{ANON_COOKIE}={new_nonce}; Path=/; HttpOnly; SameSite=Lax"

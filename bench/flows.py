@@ -369,7 +369,8 @@ async def quiz_storm(
             return
         start_times.append(time.perf_counter() - t0)
         attempt_id, questions = got
-        form: dict[str, list[str] | str] = {"csrf_token": user.csrf}
+        # konfirmasi: a learner asked about unanswered questions (a failed save) confirms.
+        form: dict[str, list[str] | str] = {"csrf_token": user.csrf, "konfirmasi": "1"}
         for qid, kind, options in questions:
             await asyncio.sleep(rng.uniform(0, 2 * think))
             values = pick_answer(kind, options, rng)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # Cheap argon2 for tests; production parameters are checked in test_auth_passwords.
@@ -19,6 +23,7 @@ os.environ.setdefault("CAKAP_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CAKAP_ARGON2_PARALLELISM", "1")
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from pytest_postgresql import factories
@@ -256,6 +261,29 @@ class Browser(TestClient):
         )
         assert response.status_code == 303, response.text[:500]
         return response
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` with uvicorn on a free loopback port (in a thread); yields its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("live server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture

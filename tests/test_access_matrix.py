@@ -10,9 +10,12 @@ import inspect
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 
 from app.auth.deps import current_user
 from app.db import get_session
+from app.users.models import ActivationCode, Role, User
+from app.users.service import create_user
 from tests.conftest import NIPS
 
 PUBLIC, LOGIN = "public", "login"
@@ -58,6 +61,7 @@ RULES: dict[tuple[str, str], object] = {
     ("GET", "/verifikasi"): PUBLIC,
     ("GET", "/verifikasi/{code}"): PUBLIC,
     ("GET", "/verifikasi/{code}/status.json"): PUBLIC,
+    ("GET", "/status/{list_id}"): PUBLIC,  # the signed revocation list verifiers fetch
     ("GET", "/.well-known/cakap-keys.json"): PUBLIC,
     ("GET", "/.well-known/did.json"): PUBLIC,
     ("GET", "/admin/sertifikat"): ADMIN,
@@ -71,8 +75,12 @@ RULES: dict[tuple[str, str], object] = {
     ("GET", "/admin/impor"): MANAGERS,
     ("POST", "/admin/impor"): MANAGERS,
     ("GET", "/admin/impor/{job_id}"): MANAGERS,
+    ("GET", "/admin/impor/templat.{fmt}"): MANAGERS,
     ("POST", "/admin/impor/{job_id}/terapkan"): MANAGERS,
     ("POST", "/admin/aktivasi"): MANAGERS,
+    ("GET", "/admin/aktivasi"): MANAGERS,
+    ("GET", "/admin/aktivasi/{opd_id}/daftar.xlsx"): MANAGERS,
+    ("GET", "/admin/aktivasi/{opd_id}/daftar.pdf"): MANAGERS,
     ("GET", "/aktivasi"): PUBLIC,
     ("POST", "/aktivasi"): PUBLIC,
     ("GET", "/admin/opd"): ADMIN,
@@ -84,6 +92,7 @@ RULES: dict[tuple[str, str], object] = {
     ("GET", "/admin/aturan"): ADMIN,
     ("POST", "/admin/aturan"): ADMIN,
     ("POST", "/admin/aturan/{rule_id}/nonaktif"): ADMIN,
+    ("POST", "/admin/aturan/{rule_id}/aktif"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/laporan"): STAFF,
     ("GET", "/laporan/opd/{opd_id}"): STAFF,
@@ -135,6 +144,7 @@ PATH_SAMPLES: dict[str, str] = {
     "quiz_id": "1",
     "certificate_id": "999999",
     "code": "ZZZZZZZZZZZZZZZZ",
+    "list_id": "1",
     "user_id": "999999",
     "job_id": "999999",
     "opd_id": "999999",
@@ -262,3 +272,107 @@ def test_post_routes_refuse_missing_csrf(app, make_client, people):
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             response = c.request(method, _fill(route.path), data={}, follow_redirects=False)
             assert response.status_code == 403, route.path
+
+
+# ---------------------------------------------------------------- peer-or-higher targets
+
+# learner < opd_admin < kominfo < admin, written out here rather than imported from
+# app.users.scope so that the test states the rule instead of repeating the code.
+RANK_OF = {"learner": 0, "opd_admin": 1, "kominfo": 2, "admin": 3}
+SECOND_ADMIN_NIP = "198207072008072007"
+
+
+def _management_routes(app):
+    """Unsafe routes that act on one person's account, found in the route table."""
+    for method, route in _routes(app):
+        if method != "GET" and route.path.startswith("/admin/pengguna/{user_id}"):
+            yield method, route
+
+
+def _account_state(db, user_ids):
+    db.rollback()
+    db.expire_all()
+    state = {}
+    for user_id in user_ids:
+        person = db.get(User, user_id)
+        codes = db.scalars(select(ActivationCode.id).where(ActivationCode.user_id == user_id))
+        state[user_id] = (
+            person.password_hash,
+            person.active,
+            person.opd_id,
+            sorted(person.roles),
+            list(codes),
+        )
+    return state
+
+
+@pytest.fixture
+def second_admin(db, people):
+    # In OPD A with everyone else, so OPD scoping alone would let an OPD admin through.
+    other = create_user(
+        db,
+        full_name="Ani Wulandari",
+        nip=SECOND_ADMIN_NIP,
+        opd=people.opd_a,
+        roles={Role.admin},
+        password_hash=people.adi.password_hash,
+    )
+    db.commit()
+    return other
+
+
+@pytest.mark.parametrize("role", list(ROLES_OF))
+def test_management_routes_refuse_peer_or_higher_targets(
+    app, make_client, people, second_admin, db, role
+):
+    """Every people-management route × every role × every target ranked at or above them
+    (themselves included) gives 403/404 and changes nothing — admins too, when they do not
+    re-enter their password."""
+    actor = ROLES_OF[role]
+    targets = {
+        name: getattr(people, name)
+        for held, name in ROLES_OF.items()
+        if RANK_OF[held] >= RANK_OF[role]
+    }
+    targets["second_admin"] = second_admin
+    c = make_client()
+    c.login(NIPS[actor])
+    token = c.csrf("/")
+    ids = [person.id for person in targets.values()]
+    before = _account_state(db, ids)
+    routes = list(_management_routes(app))
+    assert len(routes) >= 4
+    for method, route in routes:
+        for name, person in targets.items():
+            url = route.path.replace("{user_id}", str(person.id))
+            data = {
+                "csrf_token": token,
+                "active": "0",
+                "opd_id": people.opd_b.id,
+                "roles": "kominfo",
+            }
+            response = c.request(method, url, data=data, follow_redirects=False)
+            assert response.status_code in (403, 404), (
+                role,
+                route.path,
+                name,
+                response.status_code,
+            )
+    assert _account_state(db, ids) == before
+    # The OPD's activation list issues no code for any of them either.
+    for person in targets.values():
+        person.password_hash = None
+    db.commit()
+    for replace in ("0", "1"):
+        c.request(
+            "POST",
+            "/admin/aktivasi",
+            data={
+                "csrf_token": token,
+                "opd_id": people.opd_a.id,
+                "replace": replace,
+                "konfirmasi": "1",
+            },
+            follow_redirects=False,
+        )
+    assert all(codes == [] for *_, codes in _account_state(db, ids).values())

@@ -10,7 +10,7 @@ from app.audit.models import AuditEvent
 from app.courses.models import Course
 from app.opds.models import Opd
 from app.progress.models import Enrolment
-from app.users.models import User
+from app.users.models import Role, User
 from tests.conftest import NIPS, PASSWORD
 
 
@@ -47,9 +47,17 @@ def test_opd_admin_can_deactivate_own_people_but_not_others(make_client, people,
     assert r.status_code == 404
     alice = make_client()
     alice.login(NIPS["alice"])
-    olga.submit(
+    asked = olga.submit(
         f"/admin/pengguna/{people.alice.id}/status",
         {"active": "0"},
+        page=f"/admin/pengguna/{people.alice.id}",
+    )
+    # Deactivation is confirmed on a page of its own first (works without JavaScript).
+    assert 'id="confirm"' in asked.text and "semua sesinya diakhiri" in asked.text
+    assert _fresh(db).get(User, people.alice.id).active
+    olga.submit(
+        f"/admin/pengguna/{people.alice.id}/status",
+        {"active": "0", "konfirmasi": "1"},
         page=f"/admin/pengguna/{people.alice.id}",
     )
     assert not _fresh(db).get(User, people.alice.id).active
@@ -113,6 +121,18 @@ def test_roles_and_moves_are_audited(make_client, people, db):
     assert _fresh(db).get(User, people.bob.id).opd_id == people.opd_a.id
     actions = set(db.scalars(select(AuditEvent.action)))
     assert {"user.roles_changed", "user.opd_changed"} <= actions
+    # Taking a role away is confirmed first.
+    asked = adi.submit(
+        f"/admin/pengguna/{people.bob.id}/peran", {}, page=f"/admin/pengguna/{people.bob.id}"
+    )
+    assert 'id="confirm"' in asked.text and "Admin OPD" in asked.text
+    assert _fresh(db).get(User, people.bob.id).has_role(Role.opd_admin)
+    adi.submit(
+        f"/admin/pengguna/{people.bob.id}/peran",
+        {"konfirmasi": "1"},
+        page=f"/admin/pengguna/{people.bob.id}",
+    )
+    assert not _fresh(db).get(User, people.bob.id).has_role(Role.opd_admin)
     # an admin cannot remove their own admin role by accident
     r = adi.post(
         f"/admin/pengguna/{people.adi.id}/peran",
@@ -135,8 +155,19 @@ def test_opd_create_rename_merge_import(make_client, people, db):
         page="/admin/opd",
     )
     assert _fresh(db).get(Opd, dinkes.id).name == "Dinas Kesehatan Kota"
-    merged = adi.submit(
+    # Merging is irreversible: the first press only says what would happen.
+    asked = adi.submit(
         f"/admin/opd/{people.opd_b.id}/gabung", {"target_id": dinkes.id}, page="/admin/opd"
+    )
+    assert 'id="confirm"' in asked.text and "1 pegawai" in asked.text
+    assert "tidak dapat dibatalkan" in asked.text
+    assert _fresh(db).get(User, people.bob.id).opd_id == people.opd_b.id  # nothing moved yet
+    # No target is pre-selected on the list page.
+    assert '<option value="">' in adi.get("/admin/opd").text
+    merged = adi.submit(
+        f"/admin/opd/{people.opd_b.id}/gabung",
+        {"target_id": dinkes.id, "konfirmasi": "1"},
+        page="/admin/opd",
     )
     assert "1 pegawai dipindahkan" in merged.text
     db.rollback()
@@ -156,7 +187,9 @@ def test_opd_create_rename_merge_import(make_client, people, db):
 def test_assignment_rule_applies_now_and_to_people_imported_later(make_client, people, db, clock):
     adi = make_client()
     adi.login(NIPS["adi"])
-    course = _fresh(db).scalar(select(Course).where(Course.slug == "orientasi-digital-cpns"))
+    # The bimtek course: the orientation course already goes to every CPNS by its own
+    # `assign:` block (tests/test_progress_default_assignment.py).
+    course = _fresh(db).scalar(select(Course).where(Course.slug == "bimtek-masterplan-smart-city"))
     r = adi.submit(
         "/admin/aturan",
         {"course_id": course.id, "statuses": "CPNS", "due_days": "30"},
@@ -170,7 +203,7 @@ def test_assignment_rule_applies_now_and_to_people_imported_later(make_client, p
     alice = make_client()
     alice.login(NIPS["alice"])
     home = alice.get("/").text
-    assert "Orientasi Digital untuk CPNS" in home and "tenggat" in home
+    assert "Bimtek Penyusunan Masterplan Smart City" in home and "tenggat" in home
     # someone imported later as CPNS gets it too
     token = adi.csrf("/admin/impor")
     data = b"nip;nama;kode opd;status\n200101012025011001;Citra Dewi;BAPPEDA;CPNS\n"
@@ -224,10 +257,11 @@ def test_pdf_activation_list_renders_unicode_names(make_client, people, db):
     db.commit()
     adi = make_client()
     adi.login(NIPS["adi"])
-    r = adi.post(
+    adi.post(
         "/admin/aktivasi",
-        data={"csrf_token": adi.csrf("/admin/impor"), "opd_id": people.opd_a.id, "format": "pdf"},
+        data={"csrf_token": adi.csrf("/admin/impor"), "opd_id": people.opd_a.id},
     )
+    r = adi.get(f"/admin/aktivasi/{people.opd_a.id}/daftar.pdf")
     from pypdf import PdfReader
 
     text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()

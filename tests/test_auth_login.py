@@ -326,3 +326,24 @@ def test_concurrent_logins_never_hit_database_is_locked(people, settings, db):
     engine.dispose()
     assert not errors, errors
     assert sorted(set(outcomes)) == ["invalid", "ok"] and len(outcomes) == 24
+
+
+def test_nip_typed_as_printed_on_an_sk_logs_in(client, people):
+    """'19900101 201501 2 001' — with the spaces of a printed SK — is the same NIP."""
+    nip = NIPS["alice"]
+    spaced = f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
+    response = client.submit(
+        "/masuk", {"identifier": spaced, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303
+
+
+def test_an_account_not_activated_yet_is_told_so(client, people, db):
+    people.bob.password_hash = None
+    db.commit()
+    response = client.submit("/masuk", {"identifier": NIPS["bob"], "password": "apa-saja-123"})
+    assert response.status_code == 422
+    assert "belum diaktifkan" in response.text and "admin OPD" in response.text
+    # An unknown NIP or a wrong password still gets the one generic message.
+    wrong = client.submit("/masuk", {"identifier": NIPS["alice"], "password": "salah-123456"})
+    assert "belum diaktifkan" not in wrong.text and "kata sandi salah" in wrong.text

@@ -29,7 +29,7 @@ ISSUER_DID = "did:web:cakap.bandarlampungkota.go.id"
 CREATED = datetime(2026, 11, 23, 9, 0, 0, tzinfo=UTC)
 
 
-def credential_for(**changes) -> dict:
+def credential_for(credential_status: dict | None = None, **changes) -> dict:
     data = make_certificate(**changes)
     return openbadge_credential(
         data,
@@ -37,6 +37,7 @@ def credential_for(**changes) -> dict:
         issuer_did=ISSUER_DID,
         achievement_url=f"{BASE_URL}/kursus/{data.course_slug}",
         credential_url=f"{BASE_URL}/verifikasi/{data.code}/openbadge.json",
+        credential_status=credential_status,
     )
 
 
@@ -75,6 +76,22 @@ def test_signed_credential_matches_the_open_badges_schema(validator, changes):
     credential = signed(credential_for(**changes))
     errors = [f"{list(error.path)}: {error.message}" for error in validator.iter_errors(credential)]
     assert errors == []
+
+
+def test_credential_status_is_in_the_schema_and_under_the_proof(validator):
+    from app.certificates.status_list import entry
+
+    status = entry(BASE_URL, 42)
+    credential = signed(credential_for(credential_status=status))
+    assert credential["credentialStatus"] == status
+    assert [error.message for error in validator.iter_errors(credential)] == []
+    assert verify_proof(credential, keys_by_method())
+    # pointing the credential at another (unrevoked) bit breaks the proof
+    credential["credentialStatus"]["statusListIndex"] = "43"
+    assert not verify_proof(credential, keys_by_method())
+    # and the schema does check credentialStatus (it needs at least id and type)
+    del credential["credentialStatus"]["type"]
+    assert list(validator.iter_errors(credential))
 
 
 def test_schema_check_is_not_vacuous(validator):

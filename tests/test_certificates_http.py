@@ -127,14 +127,24 @@ def test_public_verification_page(make_client, people, db):
     # change the first character, so the forged signature always differs from the real one
     bad = ("B" if cert.signature[0] == "A" else "A") + cert.signature[1:]
     forged = anon.get(f"/verifikasi/{cert.code}?k={cert.kid}&s={bad}")
-    assert "TIDAK VALID" in forged.text
+    # an edited link is not a forged certificate: the server vouches for its own record
+    assert "TAUTAN INI TELAH DIUBAH" in forged.text and "SERTIFIKAT SAH" in forged.text
+    assert "TIDAK VALID" not in forged.text and "tanda tangan QR cocok" not in forged.text
     # typed with dashes and lower case
     dashed = "-".join(cert.code[i : i + 4] for i in range(0, 16, 4)).lower()
+    spaced_lower = " ".join(cert.code[i : i + 4] for i in range(0, 16, 4)).lower()
     assert "SERTIFIKAT SAH" in anon.get(f"/verifikasi/{dashed}").text
     missing = anon.get("/verifikasi/ZZZZZZZZZZZZZZZZ")
     assert missing.status_code == 404 and "TIDAK DITEMUKAN" in missing.text
     by_form = anon.get(f"/verifikasi?nomor={cert.serial}&kode={cert.code}", follow_redirects=False)
     assert by_form.status_code == 303 and by_form.headers["location"] == f"/verifikasi/{cert.code}"
+    # Typed from paper: spaces in the number and the code, lower case.
+    typed = anon.get(
+        "/verifikasi",
+        params={"nomor": " " + cert.serial.lower().replace("/", " / "), "kode": spaced_lower},
+        follow_redirects=False,
+    )
+    assert typed.status_code == 303 and typed.headers["location"] == f"/verifikasi/{cert.code}"
     status = anon.get(f"/verifikasi/{cert.code}/status.json").json()
     assert status["status"] == "valid" and status["nip"] == "1990xxxxxxxxxx2001"
 
@@ -154,9 +164,18 @@ def test_revocation_is_audited_and_shown(make_client, people, db):
     cert = db.scalar(select(Certificate))
     adi = make_client()
     adi.login(NIPS["adi"])
-    r = adi.submit(
+    # Revocation cannot be undone: the first press asks, and changes nothing.
+    asked = adi.submit(
         f"/admin/sertifikat/{cert.id}/cabut",
         {"reason": "Data peserta keliru"},
+        page="/admin/sertifikat",
+    )
+    assert 'id="confirm"' in asked.text and cert.serial in asked.text
+    assert "Alice Rahmawati" in asked.text and "tidak dapat dibatalkan" in asked.text
+    assert "SERTIFIKAT SAH" in make_client().get(f"/verifikasi/{cert.code}").text
+    r = adi.submit(
+        f"/admin/sertifikat/{cert.id}/cabut",
+        {"reason": "Data peserta keliru", "konfirmasi": "1"},
         page="/admin/sertifikat",
     )
     assert r.status_code == 200
@@ -183,6 +202,8 @@ def test_open_badge_validates_and_verifies(client, people, db, settings):
         / "shared/standards/openbadges-3.0/achievementcredential.schema.json"
     )
     jsonschema.Draft201909Validator(json.loads(schema_path.read_text())).validate(credential)
+    # revocation travels with it (resolved and checked in test_certificates_status)
+    assert credential["credentialStatus"]["type"] == "BitstringStatusListEntry"
     did = client.get("/.well-known/did.json").json()
     keys = KeyStore(settings.signing_keys_dir).public_keys()
     methods = {f"{did['id']}#{kid}": key for kid, key in keys.items()}
@@ -272,20 +293,22 @@ def test_cli_verifies_pdf_and_badge_offline(client, people, db, settings, tmp_pa
     jwks.write_text(client.get("/.well-known/cakap-keys.json").text)
     monkeypatch.setenv("CAKAP_BASE_URL", settings.base_url)
     runner = CliRunner()
-    ok = runner.invoke(cli, ["cert", "verify", str(pdf), "--keys", str(jwks)])
+    # --offline: signatures only (revocation status is tested in test_certificates_status)
+    offline = ["--keys", str(jwks), "--offline"]
+    ok = runner.invoke(cli, ["cert", "verify", str(pdf), *offline])
     assert ok.exit_code == 0, ok.output
     assert "SAH" in ok.output and cert.serial in ok.output
-    assert runner.invoke(cli, ["cert", "verify", str(badge), "--keys", str(jwks)]).exit_code == 0
+    assert runner.invoke(cli, ["cert", "verify", str(badge), *offline]).exit_code == 0
     # tamper with the badge: the proof no longer verifies
     tampered = json.loads(badge.read_text())
     tampered["credentialSubject"]["achievement"]["name"] = "Kursus palsu"
     badge.write_text(json.dumps(tampered))
-    bad = runner.invoke(cli, ["cert", "verify", str(badge), "--keys", str(jwks)])
+    bad = runner.invoke(cli, ["cert", "verify", str(badge), *offline])
     assert bad.exit_code == 1 and "TIDAK SAH" in bad.output
     # tamper with the PDF's embedded payload bytes
     raw = pdf.read_bytes().replace(b"Alice", b"Alicf")
     pdf.write_bytes(raw)
-    assert runner.invoke(cli, ["cert", "verify", str(pdf), "--keys", str(jwks)]).exit_code == 1
+    assert runner.invoke(cli, ["cert", "verify", str(pdf), *offline]).exit_code == 1
 
 
 def _self_signed_p12(tmp_path, password: bytes):

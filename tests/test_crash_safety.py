@@ -138,12 +138,33 @@ def test_kill_during_quiz_answers_loses_no_acknowledged_answer(settings, people,
         page = alice.request("GET", attempt).text
         assert f'value="{stored}"' in page
         assert (
-            alice.request("POST", f"{attempt}/kumpulkan", data={"csrf_token": token}).status_code
+            alice.request(
+                "POST", f"{attempt}/kumpulkan", data={"csrf_token": token, "konfirmasi": "1"}
+            ).status_code
             == 303
         )
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+PAUSE_IN_SECOND_BATCH = """
+import pathlib, runpy, sys, time
+import app.users.importing as importing
+marker = pathlib.Path(sys.argv.pop(1))
+original, calls = importing._create_batch, []
+def create_batch(db, batch, now):
+    touched = original(db, batch, now)
+    calls.append(1)
+    if len(calls) == 2:
+        db.flush()
+        marker.write_text("written, not committed")
+        time.sleep(3600)
+    return touched
+importing._create_batch = create_batch
+sys.argv[0] = "cakap"
+runpy.run_module("app.cli", run_name="__main__")
+"""
 
 
 def test_kill_during_import_leaves_whole_batches(settings, people, tmp_path):
@@ -171,22 +192,35 @@ def test_kill_during_import_leaves_whole_batches(settings, people, tmp_path):
 
     before = users()
     env = _env(settings, tmp_path)
+    marker = tmp_path / "second-batch-written"
+    # The importer runs in its own process, stopped deterministically in the middle of its
+    # second batch — rows written, not committed — and killed there. (Killing "as soon as
+    # the first rows appear" raced: a fast machine finished the import first.)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "users", "import", str(csv_path)],
+        [
+            sys.executable,
+            "-c",
+            PAUSE_IN_SECOND_BATCH,
+            str(marker),
+            "users",
+            "import",
+            str(csv_path),
+        ],
         env=env,
         cwd=ROOT,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while users() == before and time.monotonic() < deadline:
-        time.sleep(0.005)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), "the importer never reached its second batch"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _integrity(db_path) == "ok"
     imported = users() - before
-    assert imported % 1000 == 0 and imported < 6000, imported  # whole batches only
+    assert imported == 1000, imported  # the committed batch, none of the one in flight
     with sqlite3.connect(db_path) as conn:
         orphans = conn.execute(
             "SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id)"

@@ -161,6 +161,34 @@ def test_per_address_throttling_holds_across_two_workers(settings, people, tmp_p
         _stop(proc)
 
 
+def test_parallel_burst_across_two_workers_verifies_at_most_the_budget(server, db):
+    """The attempt is counted in SQL before the hash (advisory locks on PostgreSQL), so two
+    workers together verify at most the budget, whatever the interleaving: before, each
+    worker checked every password that arrived before a failure had been written."""
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEvent
+
+    base, _proc = server
+    visitor = Visitor(base)
+    token = visitor.token()
+
+    def guess(password: str) -> int:
+        form = {"identifier": NIPS["bob"], "password": password, "csrf_token": token}
+        return visitor.request("POST", "/masuk", data=form).status_code
+
+    with ThreadPoolExecutor(40) as pool:
+        codes = sorted(pool.map(guess, ["salah-sekali"] * 40))
+    assert codes == [422] * 5 + [429] * 35
+    assert guess(PASSWORD) == 429  # the right password after the burst: refused unhashed
+    verified = db.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action.in_(["login", "login.failed"]), AuditEvent.target == NIPS["bob"])
+    )
+    assert verified == 5
+
+
 def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
     base, proc = server
     assert len(_worker_pids(proc)) >= 2  # two workers (plus multiprocessing helpers)
@@ -188,7 +216,9 @@ def test_two_workers_share_sessions_csrf_throttling_and_quiz(server):
     )
     assert saved.status_code == 200 and "Tersimpan" in saved.text
     for _ in range(3):  # double/triple submit, possibly on different workers
-        r = alice.request("POST", f"{attempt}/kumpulkan", data={"csrf_token": token})
+        r = alice.request(
+            "POST", f"{attempt}/kumpulkan", data={"csrf_token": token, "konfirmasi": "1"}
+        )
         assert r.status_code == 303
     result = alice.request("GET", f"{attempt}/hasil").text
     assert "Nilai" in result and "20" in result  # one of five points

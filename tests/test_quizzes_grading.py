@@ -368,7 +368,9 @@ def test_public_question_rejects_options_for_typed_answers() -> None:
         ("after_each_attempt", False, 1, None, True),
         ("after_each_attempt", False, 0, None, False),
         ("after_passing", True, 1, 3, True),
-        ("after_passing", False, 3, 3, False),
+        ("after_passing", False, 2, 3, False),
+        ("after_passing", False, 3, 3, True),  # no attempt left: the review opens
+        ("after_passing", False, 9, None, False),
         ("after_last_attempt", False, 2, 3, False),
         ("after_last_attempt", False, 3, 3, True),
         ("after_last_attempt", True, 1, 3, False),

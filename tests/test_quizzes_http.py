@@ -157,7 +157,7 @@ def test_no_js_form_post_saves_and_submits(client, people, db):
     }
     done = client.post(
         f"/kuis/percobaan/{attempt_id}/kumpulkan",
-        data={**form, "seen-angka": "1", "q-angka": "4242"},
+        data={**form, "seen-angka": "1", "q-angka": "4242", "konfirmasi": "1"},
     )
     assert done.url.path.endswith("/hasil")
     db.rollback()  # end the test's read snapshot (SQLite WAL) before reading again
@@ -172,7 +172,7 @@ def test_double_submit_gives_one_graded_attempt(client, people, db):
     for _ in range(3):
         r = client.post(
             f"/kuis/percobaan/{attempt_id}/kumpulkan",
-            data={"csrf_token": token},
+            data={"csrf_token": token, "konfirmasi": "1"},
             follow_redirects=False,
         )
         assert r.status_code == 303
@@ -238,13 +238,19 @@ def test_time_limit_is_enforced_by_the_server(client, people, db, clock):
 
 def test_attempt_limit(client, people):
     attempt_id, _ = _enrol_and_start(client)
-    client.submit(f"/kuis/percobaan/{attempt_id}/kumpulkan", page=f"/kuis/percobaan/{attempt_id}")
+    client.submit(
+        f"/kuis/percobaan/{attempt_id}/kumpulkan",
+        {"konfirmasi": "1"},
+        page=f"/kuis/percobaan/{attempt_id}",
+    )
     second = client.submit(
         "/kursus/uji-kuis/kuis/kuis-lengkap/mulai", page="/kursus/uji-kuis/kuis/kuis-lengkap"
     )
     assert second.url.path != f"/kuis/percobaan/{attempt_id}"
     new_id = int(second.url.path.rsplit("/", 1)[1])
-    client.submit(f"/kuis/percobaan/{new_id}/kumpulkan", page=f"/kuis/percobaan/{new_id}")
+    client.submit(
+        f"/kuis/percobaan/{new_id}/kumpulkan", {"konfirmasi": "1"}, page=f"/kuis/percobaan/{new_id}"
+    )
     third = client.submit(
         "/kursus/uji-kuis/kuis/kuis-lengkap/mulai", page="/kursus/uji-kuis/kuis/kuis-lengkap"
     )
@@ -310,3 +316,34 @@ def test_question_statistics_for_monitors(make_client, people, db):
     kiki.login(NIPS["kiki"])
     page = kiki.get(f"/pantau/kuis/{quiz_id}").text
     assert "satu-pilihan" in page and "Opsi benar: 1" in page
+
+
+def test_submitting_with_unanswered_questions_asks_first(client, people, db):
+    """ "Kumpulkan" with questions left open shows how many and which, and burns nothing
+    until confirmed — a plain page, so it works without JavaScript."""
+    attempt_id, _ = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    _save(client, attempt_id, "isian", "kuncirahasia", token)
+    asked = client.post(f"/kuis/percobaan/{attempt_id}/kumpulkan", data={"csrf_token": token})
+    assert asked.status_code == 200 and 'id="confirm-submit"' in asked.text
+    total = asked.text.count(f'href="/kuis/percobaan/{attempt_id}#soal-')
+    assert f"Masih ada {total} dari {total + 1} soal yang belum dijawab" in asked.text
+    db.rollback()
+    assert db.scalar(select(QuizAttempt)).status == "open"  # not graded, attempt not used
+    assert "Kembali menjawab" in asked.text and 'name="konfirmasi" value="1"' in asked.text
+    confirm = re.search(r'name="csrf_token" value="([^"]+)"', asked.text).group(1)
+    done = client.post(
+        f"/kuis/percobaan/{attempt_id}/kumpulkan",
+        data={"csrf_token": confirm, "konfirmasi": "1"},
+    )
+    assert done.url.path.endswith("/hasil")
+    db.rollback()
+    assert db.scalar(select(QuizAttempt)).status == "submitted"
+
+
+def test_submitting_with_every_question_answered_needs_no_confirmation(client, people, db):
+    attempt_id, r = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    _answer_all_correctly(client, attempt_id, r.text, token)
+    done = client.post(f"/kuis/percobaan/{attempt_id}/kumpulkan", data={"csrf_token": token})
+    assert done.url.path.endswith("/hasil")

@@ -64,7 +64,7 @@ def test_defaults() -> None:
     )
     assert problems == [] and quiz is not None
     assert quiz.attempts == "unlimited" and quiz.max_attempts is None
-    assert quiz.show_answers == "after_last_attempt"
+    assert quiz.show_answers == "after_passing"
     assert not quiz.shuffle_questions and not quiz.shuffle_options
     assert quiz.draw is None and quiz.time_limit_minutes is None
     assert quiz.questions[0].points == 1.0 and quiz.questions[0].tags == []

@@ -82,7 +82,7 @@ def test_quiz_text_renders_inert_on_every_attempt_page(client, people):
         headers={"HX-Request": "true", "X-CSRF-Token": token},
     )
     assert saved.status_code == 200
-    result = client.post(f"{attempt}/kumpulkan", data={"csrf_token": token})
+    result = client.post(f"{attempt}/kumpulkan", data={"csrf_token": token, "konfirmasi": "1"})
     assert result.status_code == 200 and "/hasil" in str(result.url)
     review = result.text
     assert "&lt;svg onload" in review  # the chosen option's feedback is shown, as text

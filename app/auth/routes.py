@@ -78,16 +78,26 @@ def login_submit(
             sessions.destroy(db, sessions.token_hash(old))
             db.commit()
         _set_session_cookie(request, response, result.token)
-        response.set_cookie(LANG_COOKIE, i18n.pick_locale(result.user.locale), samesite="lax")
+        response.set_cookie(
+            LANG_COOKIE,
+            i18n.pick_locale(result.user.locale),
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
         return response
-    status = {LoginOutcome.throttled: 429}.get(result.outcome, 200 if is_htmx(request) else 422)
-    return render(
+    status = {LoginOutcome.throttled: 429, LoginOutcome.busy: 429}.get(
+        result.outcome, 200 if is_htmx(request) else 422
+    )
+    response = render(
         request,
         "auth/login.html",
         {"error": result.message, "identifier": identifier[:254], "next": next},
         block="login_form",
         status_code=status,
     )
+    if result.retry_after:
+        response.headers["Retry-After"] = str(result.retry_after)
+    return response
 
 
 @router.post("/keluar")
@@ -158,5 +168,11 @@ def set_language(
     base = str(request.base_url)
     target = "/" + back[len(base) :] if back.startswith(base) else "/"
     response = redirect_after_post(request, _safe_next(target))
-    response.set_cookie(LANG_COOKIE, locale, samesite="lax", max_age=365 * 24 * 3600)
+    response.set_cookie(
+        LANG_COOKIE,
+        locale,
+        samesite="lax",
+        max_age=365 * 24 * 3600,
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response

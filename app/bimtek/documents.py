@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from app.documents import FONT, add_fonts
+from app.spreadsheets import Sheet, Style, Styled, xlsx_book
 
 _INK = (33, 37, 41)
 _MUTED = (90, 98, 108)
@@ -131,10 +131,17 @@ def _pdf_header(pdf: FPDF, header: Header) -> None:
 
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTRED = Alignment(horizontal="center")
+_HEAD = Style(font=Font(bold=True), fill=PatternFill("solid", fgColor="E6EEF8"), border=_BOX)
+_BODY = Style(border=_BOX, alignment=Alignment(vertical="top", wrap_text=True))
+# Identifiers are text: an 18-digit NIP must not become 1.99E+17.
+_IDENTIFIER = Style(
+    border=_BOX, alignment=Alignment(vertical="top", wrap_text=True), number_format="@"
+)
 
 
-def _sheet_header(ws, header: Header, width: int) -> int:
-    """Write the header block; return the row where the table starts."""
+def _sheet_header(header: Header, width: int) -> tuple[list[list[Any]], list[str]]:
+    """The header block's rows (ending with a blank row) and its merged ranges."""
     last = get_column_letter(width)
     lines = [
         (header.city.upper(), Font(bold=True, size=13)),
@@ -142,58 +149,57 @@ def _sheet_header(ws, header: Header, width: int) -> int:
         (header.heading, Font(bold=True, size=13)),
         (header.session_title, Font(bold=True, size=11)),
     ]
-    row = 1
+    rows: list[list[Any]] = []
+    merged: list[str] = []
     for text, font in lines:
-        ws.cell(row=row, column=1, value=text).font = font
-        ws.cell(row=row, column=1).alignment = Alignment(horizontal="center")
-        ws.merge_cells(f"A{row}:{last}{row}")
-        row += 1
+        rows.append([Styled(text, Style(font=font, alignment=_CENTRED))])
+        merged.append(f"A{len(rows)}:{last}{len(rows)}")
     for label, value in header.facts:
-        ws.cell(row=row, column=1, value=label).font = Font(bold=True)
-        ws.merge_cells(f"A{row}:B{row}")
-        ws.cell(row=row, column=3, value=value)
-        ws.merge_cells(f"C{row}:{last}{row}")
-        row += 1
-    return row + 1
+        rows.append([Styled(label, Style(font=Font(bold=True))), None, value])
+        merged += [f"A{len(rows)}:B{len(rows)}", f"C{len(rows)}:{last}{len(rows)}"]
+    rows.append([])
+    return rows, merged
 
 
-def _table(ws, start: int, columns: list[str], widths: tuple[int, ...], rows: list[list[str]]):
-    fill = PatternFill("solid", fgColor="E6EEF8")
-    for col, (title, width) in enumerate(zip(columns, widths, strict=True), start=1):
-        cell = ws.cell(row=start, column=col, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.border = _BOX
-        ws.column_dimensions[get_column_letter(col)].width = width
-    for r, values in enumerate(rows, start=start + 1):
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=col, value=value)
-            cell.border = _BOX
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            # Identifiers are text: an 18-digit NIP must not become 1.99E+17.
-            if columns[col - 1] == "NIP/NIK":
-                cell.number_format = "@"
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    ws.print_title_rows = f"{start}:{start}"
-
-
-def _save(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def _sheet(
+    title: str,
+    header: Header,
+    columns: list[str],
+    widths: tuple[int, ...],
+    values: list[list[Any]],
+    footer: str | None = None,
+) -> Sheet:
+    """Header block, then the ruled table (heading frozen and repeated when printed).
+    Cells are written by app/spreadsheets.py: a name like "=HYPERLINK(…)" stays text."""
+    rows, merged = _sheet_header(header, len(columns))
+    start = len(rows) + 1  # the table's heading row
+    rows.append([Styled(title, _HEAD) for title in columns])
+    for line in values:
+        rows.append(
+            [
+                Styled(value, _IDENTIFIER if column == "NIP/NIK" else _BODY)
+                for column, value in zip(columns, line, strict=True)
+            ]
+        )
+    if footer is not None:
+        rows += [[], [footer]]
+    return Sheet(
+        title=title,
+        rows=rows,
+        widths=widths,
+        merged=merged,
+        freeze=f"A{start + 1}",
+        print_title_rows=f"{start}:{start}",
+    )
 
 
 def attendance_xlsx(header: Header, rows: list[AttendanceLine], *, summary: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Daftar hadir"
-    start = _sheet_header(ws, header, len(ATTENDANCE_COLUMNS))
     values = [
         [number, r.name, r.identifier, r.opd, r.time, ""] for number, r in enumerate(rows, start=1)
     ]
-    _table(ws, start, ATTENDANCE_COLUMNS, _XLSX_WIDTHS, values)
-    ws.cell(row=start + len(rows) + 2, column=1, value=summary)
-    return _save(wb)
+    return xlsx_book(
+        [_sheet("Daftar hadir", header, ATTENDANCE_COLUMNS, _XLSX_WIDTHS, values, footer=summary)]
+    )
 
 
 PARTICIPANT_COLUMNS = ["No", "Nama", "NIP/NIK", "Jabatan", "Status", "Kehadiran"]
@@ -205,15 +211,13 @@ def participants_xlsx(
     header: Header, groups: list[tuple[str, str, list[ParticipantLine]]]
 ) -> bytes:
     """One sheet per OPD: groups are (sheet name, OPD name, rows)."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    sheets = []
     used: set[str] = set()
     for sheet_name, opd_name, rows in groups or [("Peserta", "—", [])]:
         title = sheet_name.translate(_SHEET_FORBIDDEN)[:31] or "OPD"
         while title in used:
             title = title[:28] + f"-{len(used)}"
         used.add(title)
-        ws = wb.create_sheet(title)
         sheet_header = Header(
             header.city,
             header.office,
@@ -221,10 +225,9 @@ def participants_xlsx(
             header.session_title,
             [*header.facts, ("OPD", opd_name)],
         )
-        start = _sheet_header(ws, sheet_header, len(PARTICIPANT_COLUMNS))
         values = [
             [n, r.name, r.identifier, r.jabatan, r.status, r.attendance]
             for n, r in enumerate(rows, start=1)
         ]
-        _table(ws, start, PARTICIPANT_COLUMNS, _PARTICIPANT_WIDTHS, values)
-    return _save(wb)
+        sheets.append(_sheet(title, sheet_header, PARTICIPANT_COLUMNS, _PARTICIPANT_WIDTHS, values))
+    return xlsx_book(sheets)

@@ -89,8 +89,12 @@ def openbadge_credential(
     issuer_did: str,
     achievement_url: str,
     credential_url: str,
+    credential_status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The certificate as an unsigned OpenBadgeCredential; secure it with add_proof()."""
+    """The certificate as an unsigned OpenBadgeCredential; secure it with add_proof().
+
+    `credential_status` (a status_list.entry()) lets verifiers find out about revocation.
+    """
     issuer = _issuer_profile(data, base_url=base_url, issuer_did=issuer_did)
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -106,7 +110,7 @@ def openbadge_credential(
                 "status": "Completed",
             }
         ]
-    return {
+    credential: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": credential_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -116,6 +120,9 @@ def openbadge_credential(
         "description": f"Sertifikat pelatihan nomor {data.serial}.",
         "credentialSubject": subject,
     }
+    if credential_status is not None:
+        credential["credentialStatus"] = dict(credential_status)
+    return credential
 
 
 def _issuer_profile(data: CertificateData, *, base_url: str, issuer_did: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The PDF carries its own proof: a QR code with the verification URL, and the signed
 payload attached as `sertifikat.json`, so a certificate can be checked offline with the
-public keys alone (`extract_signed_json` + `signing.unseal`).
+public keys alone (`extract_signed_json` + `signing.unseal`). It also carries the Open
+Badge as `openbadge.json`, whose signed `credentialStatus` says where to look up
+revocation (`extract_credential_json`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.certificates.payload import CertificateData, format_code
 from app.documents import FONT, add_fonts
 
 ATTACHMENT_NAME = "sertifikat.json"
+CREDENTIAL_ATTACHMENT_NAME = "openbadge.json"
 
 _LOCALE = "id"
 
@@ -44,6 +47,7 @@ def render_pdf(
     *,
     verify_url: str,
     signed_json: bytes,
+    credential_json: bytes | None = None,
     creation_date: datetime | None = None,
 ) -> bytes:
     """The certificate PDF; a fixed `creation_date` gives byte-identical output."""
@@ -62,14 +66,32 @@ def render_pdf(
         creation_date=pdf.creation_date,
         modification_date=pdf.creation_date,
     )
+    if credential_json is not None:
+        pdf.embed_file(
+            bytes=credential_json,
+            basename=CREDENTIAL_ATTACHMENT_NAME,
+            mime_type="application/ld+json",
+            desc="Open Badges 3.0 dengan status pencabutan (credentialStatus)",
+            creation_date=pdf.creation_date,
+            modification_date=pdf.creation_date,
+        )
     return bytes(pdf.output())
 
 
 def extract_signed_json(pdf_bytes: bytes) -> bytes | None:
     """The attached `sertifikat.json`, or None if absent or the file is not a readable PDF."""
+    return _attachment(pdf_bytes, ATTACHMENT_NAME)
+
+
+def extract_credential_json(pdf_bytes: bytes) -> bytes | None:
+    """The attached `openbadge.json` (PDFs rendered before status lists have none)."""
+    return _attachment(pdf_bytes, CREDENTIAL_ATTACHMENT_NAME)
+
+
+def _attachment(pdf_bytes: bytes, name: str) -> bytes | None:
     try:
         attachments = PdfReader(io.BytesIO(pdf_bytes)).attachments
-        contents = attachments.get(ATTACHMENT_NAME)
+        contents = attachments.get(name)
     except Exception:
         # Uploaded files are untrusted, and pypdf raises many exception types on junk.
         return None

@@ -1,4 +1,4 @@
-"""Sertifikat saya, downloads, public verification, keys, revocation and ZIP export."""
+"""Sertifikat saya, downloads, public verification, keys, status list, revocation, ZIP."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.courses.models import Course
 from app.db import SessionDep
 from app.i18n import gettext as _
 from app.users.models import Role
-from app.web import client_ip, redirect_after_post, render
+from app.web import FormDep, client_ip, confirmation, confirmed, redirect_after_post, render
 
 router = APIRouter()
 
@@ -49,6 +49,17 @@ def _downloadable(db, user, certificate_id: int) -> Certificate:
     return certificate
 
 
+def _revoked_page(request: Request, certificate: Certificate) -> Response:
+    """What the holder gets instead of a revoked certificate's file: 410 Gone, and why."""
+    return render(
+        request,
+        "certificates/revoked.html",
+        {"certificate": certificate},
+        status_code=410,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
 @router.get("/sertifikat")
 def my_certificates(request: Request, db: SessionDep, user: CurrentUser):
     certificates = service.mine(db, user_id=user.id)
@@ -62,6 +73,8 @@ def my_certificates(request: Request, db: SessionDep, user: CurrentUser):
 @router.get("/sertifikat/{certificate_id}/pdf")
 def download_pdf(request: Request, db: SessionDep, user: CurrentUser, certificate_id: int):
     certificate = _downloadable(db, user, certificate_id)
+    if service.withheld_as_revoked(user, certificate):
+        return _revoked_page(request, certificate)
     pdf = service.pdf_bytes(request.app.state.settings, certificate)
     filename = "sertifikat-" + certificate.serial.replace("/", "-") + ".pdf"
     return Response(
@@ -79,6 +92,8 @@ def download_openbadge(request: Request, db: SessionDep, user: CurrentUser, cert
     certificate = db.get(Certificate, certificate_id)
     if certificate is None or certificate.user_id != user.id:
         raise HTTPException(404)  # the holder's wallet file, only for the holder
+    if service.withheld_as_revoked(user, certificate):
+        return _revoked_page(request, certificate)
     credential = service.openbadge(request.app.state.settings, certificate)
     filename = "openbadge-" + certificate.serial.replace("/", "-") + ".json"
     return JSONResponse(
@@ -134,6 +149,12 @@ def verify_page(
 
 @router.get("/verifikasi/{code}/status.json")
 def verify_json(request: Request, db: SessionDep, code: str):
+    """What the verification page shows, as JSON — and nothing more.
+
+    Anyone holding the code may ask, so: the NIP only masked, no score, and neither the
+    signed payload nor its signature (given the signature and the public fields, the few
+    hidden NIP digits could be recovered by trying them all).
+    """
     _throttle(request, db)
     result = service.verify_code(db, request.app.state.settings, code)
     body = {"status": result.status}
@@ -149,11 +170,33 @@ def verify_json(request: Request, db: SessionDep, code: str):
             issuer=f"{result.data.issuer_office}, {result.data.issuer_city}",
             revoked_at=c.revoked_at.isoformat() if c.revoked_at else None,
             revoked_reason=c.revoked_reason,
-            payload=c.payload,
             kid=c.kid,
-            signature=c.signature,
         )
     return JSONResponse(body, status_code=404 if result.status == "not_found" else 200)
+
+
+# Verifiers cache the list; five minutes bounds how long a revocation can go unseen.
+STATUS_LIST_MAX_AGE = 300
+
+
+@router.get("/status/{list_id}")
+def status_list(request: Request, db: SessionDep, list_id: int):
+    """The signed revocation list (W3C BitstringStatusListCredential) `credentialStatus`
+    entries point to. Public: it reveals only which anonymous positions are revoked."""
+    credential = service.status_list_credential(
+        db, request.app.state.settings, list_id=list_id, now=request.app.state.clock()
+    )
+    if credential is None:
+        raise HTTPException(404)
+    return JSONResponse(
+        credential,
+        media_type="application/vc",
+        headers={
+            "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}",
+            # Wallets and web verifiers fetch it from other origins; no cookies involved.
+            "Access-Control-Allow-Origin": "*",
+        },
+    )
 
 
 @router.get("/.well-known/cakap-keys.json")
@@ -184,6 +227,7 @@ def admin_certificates(request: Request, db: SessionDep, user: Admin, q: str | N
 @router.post("/admin/sertifikat/{certificate_id}/cabut")
 def revoke(
     request: Request,
+    form: FormDep,
     db: SessionDep,
     user: Admin,
     certificate_id: int,
@@ -194,6 +238,20 @@ def revoke(
         raise HTTPException(404)
     if not reason.strip():
         raise HTTPException(422, _("Alasan pencabutan wajib diisi."))
+    if not confirmed(form):
+        return confirmation(
+            request,
+            form,
+            title=_("Cabut sertifikat %(s)s?") % {"s": certificate.serial},
+            message=_(
+                "Sertifikat %(s)s atas nama %(n)s akan tercatat DICABUT (alasan: %(r)s). "
+                "Verifikasi publik dan daftar status akan menyatakannya tidak berlaku, dan "
+                "pemegangnya tidak dapat mengunduhnya lagi. Pencabutan tidak dapat dibatalkan."
+            )
+            % {"s": certificate.serial, "n": certificate.user.full_name, "r": reason.strip()},
+            back=f"/admin/sertifikat?q={certificate.serial}",
+            button=_("Ya, cabut sertifikat"),
+        )
     service.revoke(
         db,
         certificate=certificate,

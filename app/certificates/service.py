@@ -14,18 +14,19 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
-from app.certificates import badges, pades
-from app.certificates.models import Certificate, CertificateCounter
+from app.certificates import badges, pades, status_list
+from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
 from app.certificates.signing import KeyStore, canonical_json, sign, verify
 from app.config import Settings
 from app.courses.models import Course
 from app.db import insert_ignore
+from app.files import private_dir
 from app.progress import service as progress
 from app.progress.models import Enrolment
 from app.users.models import Role, User
@@ -119,6 +120,8 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
         payload=payload,
         kid=key.kid,
         signature=sign(payload, key),
+        # Its bit in the revocation status list, taken in the same transaction.
+        status_entry=CertificateStatusEntry(),
     )
     db.add(certificate)
     db.flush()
@@ -161,6 +164,13 @@ def can_download(user: User, certificate: Certificate) -> bool:
     return user.has_role(Role.opd_admin) and user.opd_id == certificate.user.opd_id
 
 
+def withheld_as_revoked(user: User, certificate: Certificate) -> bool:
+    """A revoked certificate is no longer handed out, not even to its holder: a fresh file
+    would travel as if it were still valid. Admins may still fetch the PDF for the record
+    (it carries the status pointer, so any verifier sees the revocation)."""
+    return certificate.revoked_at is not None and not user.has_role(Role.admin)
+
+
 def signature_valid(settings: Settings, certificate: Certificate) -> bool:
     """Does the stored payload still match its signature? (catches database tampering)"""
     return verify(
@@ -172,7 +182,8 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 
 
 # Bump when the PDF's layout changes, so that cached files are rendered again.
-PDF_LAYOUT = 1
+# 2: the PDF also carries the Open Badge (with its credentialStatus) as openbadge.json.
+PDF_LAYOUT = 2
 
 
 def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
@@ -191,11 +202,18 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
         pass
     signed = seal_stored(certificate)
     pdf = render_pdf(
-        data_of(certificate), verify_url=verify_url(settings, certificate), signed_json=signed
+        data_of(certificate),
+        verify_url=verify_url(settings, certificate),
+        signed_json=signed,
+        # The signed payload predates status lists and cannot change; the embedded Open
+        # Badge carries the signed pointer to the certificate's revocation bit.
+        credential_json=canonical_json(openbadge(settings, certificate))
+        if certificate.status_entry is not None
+        else None,
     )
     if pades.enabled(settings):
         pdf = pades.sign(settings, pdf, reason=f"Sertifikat {certificate.serial}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # NamedTemporaryFile itself creates 0600
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
         tmp.write(pdf)
     os.replace(tmp.name, path)
@@ -214,6 +232,8 @@ def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
             certificate.revoked_at.isoformat() if certificate.revoked_at else None,
             verify_url(settings, certificate),
             pades_stamp,
+            # The embedded Open Badge is signed by the active key: a rotation re-renders.
+            key_store(settings).current().kid,
         ]
     )
     name = hashlib.sha256(key).hexdigest()
@@ -239,6 +259,9 @@ def openbadge(settings: Settings, certificate: Certificate) -> dict:
         issuer_did=issuer,
         achievement_url=f"{base}/kursus/{data.course_slug}",
         credential_url=f"{base}/verifikasi/{certificate.code}",
+        credential_status=status_list.entry(base, certificate.status_entry.status_index)
+        if certificate.status_entry is not None
+        else None,
     )
     return badges.add_proof(
         credential,
@@ -246,6 +269,40 @@ def openbadge(settings: Settings, certificate: Certificate) -> dict:
         verification_method=f"{issuer}#{key.kid}",
         created=certificate.issued_at,
     )
+
+
+def status_list_credential(
+    db: Session, settings: Settings, *, list_id: int, now: datetime
+) -> dict | None:
+    """The signed BitstringStatusListCredential number `list_id`, None if it has no entries.
+
+    Computed from SQL on each request (one indexed query over the set bits), so a
+    revocation shows at once; verifiers cache it for the response's max-age.
+    """
+    first = (list_id - 1) * status_list.LIST_BITS
+    last = first + status_list.LIST_BITS - 1
+    if list_id < 1 or first > (
+        db.scalar(select(func.max(CertificateStatusEntry.status_index))) or 0
+    ):
+        return None
+    # Only the set bits, straight from their index: joining every entry of a full list to
+    # certificates took 20 ms per request with 200,000 certificates on SQLite.
+    revoked = db.scalars(
+        select(CertificateStatusEntry.status_index).where(
+            CertificateStatusEntry.revoked == true(),
+            CertificateStatusEntry.status_index.between(first, last),
+        )
+    )
+    issuer = badges.did_web(settings.base_url)
+    key = key_store(settings).current()
+    credential = status_list.list_credential(
+        base_url=settings.base_url,
+        list_id=list_id,
+        issuer_did=issuer,
+        revoked_bits=(index - first for index in revoked),
+        now=now,
+    )
+    return badges.add_proof(credential, key, verification_method=f"{issuer}#{key.kid}", created=now)
 
 
 def did_document(settings: Settings) -> dict:
@@ -266,6 +323,8 @@ def revoke(
     certificate.revoked_at = now
     certificate.revoked_reason = reason
     certificate.revoked_by = actor.id
+    if certificate.status_entry is not None:
+        certificate.status_entry.revoked = True  # its bit in the published status list
     record(
         db,
         action="certificate.revoked",
@@ -279,10 +338,15 @@ def revoke(
 
 @dataclass
 class Verification:
-    status: str  # valid | revoked | invalid | not_found
+    # valid | revoked: the stored record matches its signature; invalid: it does not (the
+    # database was tampered with); not_found: no such code.
+    status: str
     certificate: Certificate | None = None
     data: CertificateData | None = None
     qr_checked: bool = False
+    # The link's `k`/`s` differ from the certificate's: someone edited the URL. That says
+    # nothing about the certificate, which the server has checked itself.
+    link_altered: bool = False
 
 
 def verify_code(
@@ -294,18 +358,18 @@ def verify_code(
         return Verification("not_found")
     if not signature_valid(settings, certificate):
         return Verification("invalid", certificate)
-    qr_checked = False
-    if sig is not None:
-        if sig != certificate.signature or (kid and kid != certificate.kid):
-            return Verification("invalid", certificate)
-        qr_checked = True
+    qr_checked = link_altered = False
+    if sig is not None or kid is not None:
+        matches = sig == certificate.signature and kid in (None, "", certificate.kid)
+        qr_checked, link_altered = matches, not matches
     status = "revoked" if certificate.revoked_at else "valid"
-    return Verification(status, certificate, data_of(certificate), qr_checked)
+    return Verification(status, certificate, data_of(certificate), qr_checked, link_altered)
 
 
 def by_serial_and_code(db: Session, serial: str, code: str) -> Certificate | None:
     certificate = by_code(db, code)
-    if certificate is None or certificate.serial != (serial or "").strip().upper():
+    # As typed from a printed certificate: "ckp / 2026 / 000123" is CKP/2026/000123.
+    if certificate is None or certificate.serial != "".join((serial or "").split()).upper():
         return None
     return certificate
 

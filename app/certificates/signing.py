@@ -2,7 +2,9 @@
 
 Keys live as PKCS#8 PEM files named `ed25519-<sequence>.pem` in one directory; the highest
 sequence number is the active key. Files are never changed or deleted once published, so
-every certificate ever signed keeps verifying after a rotation, and several worker
+every certificate ever signed keeps verifying after a rotation (`cakap keys rotate`). A
+retired key (`cakap keys retire`) gets a marker file `ed25519-<sequence>.retired` beside it:
+it is never used to sign again, but its public key stays published. Several worker
 processes can share the directory without a lock: a key file is written in full under a
 temporary name and then published with `os.link`, which fails if the name is taken. The
 loser of a race reads the winner's (complete) file instead of making a second key.
@@ -21,6 +23,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 _KEY_FILE = re.compile(r"ed25519-(\d{6})\.pem")
+_RETIRED_SUFFIX = ".retired"
 _SIGNATURE_BYTES = 64
+ALGORITHM = "Ed25519 (EdDSA)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,24 @@ class SigningKey:
     @property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One key as `cakap keys list` shows it (no private material)."""
+
+    kid: str
+    file: str
+    created: datetime
+    # active: signs new certificates; superseded: an older key, verification only;
+    # retired: marked never to sign again (verification only, for good).
+    status: str
+    retired_at: datetime | None
+    algorithm: str = ALGORITHM
+
+
+class KeyLifecycleError(ValueError):
+    """A key operation that would break signing or names an unknown key."""
 
 
 def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
@@ -80,10 +103,14 @@ class KeyStore:
         self._loaded: dict[str, SigningKey] = {}
 
     def current(self) -> SigningKey:
-        """The active key; creates the first one when the directory has none."""
+        """The active key (the newest); creates one when there is none or it is retired."""
         names = self._key_files()
         if not names:
             return self._publish(1)
+        if self._retired_at(names[-1]) is not None:
+            # `retire` refuses the active key, so only a hand-made marker gets here. Never
+            # fall back to an older key: that would undo a rotation.
+            return self._publish(self._sequence(names[-1]) + 1)
         return self._load(names[-1])
 
     def rotate(self) -> str:
@@ -91,8 +118,70 @@ class KeyStore:
         names = self._key_files()
         return self._publish(self._sequence(names[-1]) + 1 if names else 1).kid
 
+    def describe(self) -> list[KeyInfo]:
+        """Every key, oldest first, with its creation time and lifecycle status."""
+        names = self._key_files()
+        infos = []
+        for position, name in enumerate(names):
+            retired_at = self._retired_at(name)
+            if retired_at is not None:
+                status = "retired"
+            elif position == len(names) - 1:
+                status = "active"
+            else:
+                status = "superseded"
+            created = (self.directory / name).stat().st_mtime
+            infos.append(
+                KeyInfo(
+                    kid=self._load(name).kid,
+                    file=name,
+                    created=datetime.fromtimestamp(created, UTC),
+                    status=status,
+                    retired_at=retired_at,
+                )
+            )
+        return infos
+
+    def retire(self, kid: str, *, now: datetime) -> KeyInfo:
+        """Mark key `kid` retired: never signs again, still verifies what it signed.
+
+        Refuses the active key (also when it is the only one): rotate first, so that there
+        is always a key to sign with. Retiring a retired key changes nothing.
+        """
+        infos = {info.kid: info for info in self.describe()}
+        info = infos.get(kid)
+        if info is None:
+            raise KeyLifecycleError(f"kunci {kid} tidak ada")
+        if info.status == "active":
+            raise KeyLifecycleError(
+                f"kunci {kid} adalah kunci aktif; jalankan 'cakap keys rotate' dahulu"
+            )
+        if info.status == "retired":
+            return info
+        marker = self.directory / (info.file.removesuffix(".pem") + _RETIRED_SUFFIX)
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process retired it a moment ago
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(now.astimezone(UTC).isoformat())
+        return next(i for i in self.describe() if i.kid == kid)
+
+    def _retired_at(self, name: str) -> datetime | None:
+        marker = self.directory / (name.removesuffix(".pem") + _RETIRED_SUFFIX)
+        try:
+            text = marker.read_text().strip()
+        except FileNotFoundError:
+            return None
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            # A marker is what retires a key; unreadable content still counts.
+            return datetime.fromtimestamp(marker.stat().st_mtime, UTC)
+
     def public_keys(self) -> dict[str, Ed25519PublicKey]:
-        """Every key ever created, by kid, so old certificates still verify."""
+        """Every key ever created, retired ones too, by kid, so old certificates verify."""
         keys = (self._load(name) for name in self._key_files())
         return {key.kid: key.public_key for key in keys}
 

@@ -168,6 +168,7 @@ def load_course(
         required_quizzes=required[1],
         content_hash=_course_hash(course_bytes, loaded),
         assets=assets | ({cover} if cover else set()),
+        assign=spec.assign,
     )
     return course, problems
 

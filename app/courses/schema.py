@@ -56,6 +56,8 @@ Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_
 Audience = Literal["cpns", "bimtek", "umum"]
 JpCategory = Literal["teknis", "manajerial", "sosial-kultural"]
 Enrolment = Literal["open", "assigned"]
+# The values of app.users.models.EmploymentStatus (the schema imports nothing of the app).
+EmploymentStatusName = Literal["CPNS", "PNS", "PPPK", "NON_ASN"]
 
 
 class _Strict(BaseModel):
@@ -101,6 +103,18 @@ class CompletionRule(_Strict):
     quizzes: Selection = None
 
 
+class AutoAssign(_Strict):
+    """`assign:` — who gets the course without anyone writing a rule (e.g. every new CPNS
+    gets the orientation). The course sync keeps one assignment rule in line with it; an
+    admin may still switch that rule off."""
+
+    statuses: Annotated[list[EmploymentStatusName], Field(min_length=1)]
+    due_days: Annotated[int, Field(strict=True, ge=1, le=3650)] = 90
+    # tmt: due `due_days` after the person's TMT (appointment date); assigned: after the day
+    # the course was assigned. People without a TMT count from the assignment.
+    due_from: Literal["tmt", "assigned"] = "assigned"
+
+
 class CourseFile(_Strict):
     """courses/<slug>/course.yaml"""
 
@@ -113,6 +127,7 @@ class CourseFile(_Strict):
     enrolment: Enrolment = "open"
     items: Annotated[list[CourseItem], Field(min_length=1)]
     completion: CompletionRule = CompletionRule()
+    assign: AutoAssign | None = None
 
 
 class ModuleFrontMatter(_Strict):
@@ -155,6 +170,7 @@ class LoadedCourse:
     required_quizzes: frozenset[str]
     content_hash: str  # over course.yaml and every item hash, in order
     assets: frozenset[str]  # course-relative paths the web layer may serve
+    assign: AutoAssign | None = None
 
     @property
     def modules(self) -> tuple[LoadedModule, ...]:

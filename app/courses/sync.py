@@ -26,6 +26,7 @@ from app.courses.models import (
 )
 from app.courses.schema import LoadedCourse, LoadedModule, LoadedQuiz
 from app.db import write_locked
+from app.progress.assignment import sync_course_rule
 from app.sourcefile import Problem
 
 # Any constant works; it only has to be the same in every worker.
@@ -156,6 +157,8 @@ def _apply(db: Session, row: Course, course: LoadedCourse, now: datetime) -> Non
         module.archived = slug not in seen_modules
     for slug, quiz in quizzes.items():
         quiz.archived = slug not in seen_quizzes
+    db.flush()
+    sync_course_rule(db, course=row, spec=course.assign, now=now)
 
 
 def _apply_module(db, course_row, modules, item: LoadedModule, position, course, now) -> None:

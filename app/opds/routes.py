@@ -8,9 +8,10 @@ from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 
 from app.auth.deps import Admin
 from app.db import SessionDep
+from app.i18n import gettext as _
 from app.opds import service
 from app.opds.models import Opd
-from app.web import redirect_after_post, render
+from app.web import FormDep, confirmation, confirmed, redirect_after_post, render
 
 router = APIRouter()
 
@@ -69,12 +70,32 @@ def rename(
 
 @router.post("/admin/opd/{opd_id}/gabung")
 def merge(
-    request: Request, db: SessionDep, user: Admin, opd_id: int, target_id: Annotated[int, Form()]
+    request: Request,
+    form: FormDep,
+    db: SessionDep,
+    user: Admin,
+    opd_id: int,
+    target_id: Annotated[int | None, Form()] = None,
 ):
-    try:
-        moved = service.merge(
-            db, source=_opd_or_404(db, opd_id), target=_opd_or_404(db, target_id), actor_id=user.id
+    if target_id is None:
+        return _page(request, db, error=_("Pilih OPD tujuan penggabungan."))
+    source, target = _opd_or_404(db, opd_id), _opd_or_404(db, target_id)
+    if source.id != target.id and not confirmed(form):
+        # Irreversible: say what moves where before doing it.
+        return confirmation(
+            request,
+            form,
+            title=_("Gabungkan %(a)s ke %(b)s?") % {"a": source.code, "b": target.code},
+            message=_(
+                "%(n)s pegawai %(a)s (dengan kursus, nilai, dan sertifikatnya) dipindahkan ke "
+                "%(b)s, lalu %(a)s dinonaktifkan. Penggabungan tidak dapat dibatalkan."
+            )
+            % {"n": service.people_count(db, opd=source), "a": source.name, "b": target.name},
+            back="/admin/opd",
+            button=_("Ya, gabungkan"),
         )
+    try:
+        moved = service.merge(db, source=source, target=target, actor_id=user.id)
     except service.OpdError as exc:
         return _page(request, db, error=str(exc))
     return _page(request, db, flash=f"{moved} pegawai dipindahkan; OPD asal dinonaktifkan.")

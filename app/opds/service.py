@@ -62,6 +62,11 @@ def rename(db: Session, *, opd: Opd, code: str, name: str, actor_id: int) -> Non
     db.commit()
 
 
+def people_count(db: Session, *, opd: Opd) -> int:
+    """How many people (active or not) belong to the OPD: what a merge would move."""
+    return db.scalar(select(func.count()).select_from(User).where(User.opd_id == opd.id))
+
+
 def merge(db: Session, *, source: Opd, target: Opd, actor_id: int) -> int:
     """Move everyone from `source` into `target` and deactivate `source`. Enrolments and
     certificates belong to people, so they move with them."""

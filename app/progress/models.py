@@ -6,7 +6,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.courses.models import Course, CourseModule, ModuleVersion
@@ -80,6 +92,10 @@ class AssignmentRule(Base):
     statuses: Mapped[list[str] | None] = mapped_column(JSON)  # None = every status
     tmt_year: Mapped[int | None] = mapped_column(Integer)
     due_days: Mapped[int] = mapped_column(Integer, default=30)
+    # "assigned": due `due_days` after the person is assigned; "tmt": after their TMT.
+    due_from: Mapped[str] = mapped_column(String(16), default="assigned", server_default="assigned")
+    # Kept by the course sync from the course file's `assign:` (one per course).
+    course_default: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -100,3 +100,25 @@ def deactivate(request: Request, db: SessionDep, user: Admin, rule_id: int):
     )
     db.commit()
     return redirect_after_post(request, "/admin/aturan")
+
+
+@router.post("/admin/aturan/{rule_id}/aktif")
+def reactivate(request: Request, db: SessionDep, user: Admin, rule_id: int):
+    """Switch a rule back on (e.g. a course's default rule switched off by mistake); it then
+    assigns whom it covers, like a new rule."""
+    rule = db.get(AssignmentRule, rule_id)
+    if rule is None:
+        raise HTTPException(404)
+    rule.active = True
+    db.flush()
+    count = apply_rules(db, now=request.app.state.clock(), rule_ids=[rule.id])
+    record(
+        db,
+        action="rule.activated",
+        actor_id=user.id,
+        target=str(rule.id),
+        ip=client_ip(request),
+        enrolled=count,
+    )
+    db.commit()
+    return redirect_after_post(request, "/admin/aturan")

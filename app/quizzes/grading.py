@@ -259,7 +259,8 @@ def review_allowed(
     if show_answers == "after_each_attempt":
         return True
     if show_answers == "after_passing":
-        return passed
+        # Also once no attempt is left: nothing can be gained by keeping it hidden then.
+        return passed or (attempts_allowed is not None and attempts_used >= attempts_allowed)
     if show_answers == "after_last_attempt":
         return attempts_allowed is not None and attempts_used >= attempts_allowed
     raise ValueError(f"unknown show_answers value {show_answers!r}")

@@ -65,3 +65,17 @@ class QuizAnswer(Base):
     question_id: Mapped[str] = mapped_column(String(100))
     response: Mapped[Any] = mapped_column(JSON, nullable=True)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuizKeyView(Base):
+    """Someone was shown this quiz's answer key (the monitoring page): they may not sit it.
+
+    One row per person and quiz, written on first view and never changed."""
+
+    __tablename__ = "quiz_key_views"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("course_quizzes.id"), primary_key=True)
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ from app.courses.models import CourseQuiz, QuizVersion
 from app.db import SessionDep
 from app.i18n import gettext as _
 from app.progress import service as progress
-from app.quizzes import service
+from app.quizzes import keys, service
 from app.quizzes.models import AttemptStatus
 from app.web import FormDep, redirect_after_post, render
 
@@ -70,6 +70,10 @@ def quiz_page(request: Request, db: SessionDep, user: CurrentUser, slug: str, qu
             "best": max((a.score_percent for a in graded), default=None),
             "passed": any(a.passed for a in graded),
             "question_count": _question_count(definition),
+            # Shown the answer key on the monitoring page: the page says why it cannot start.
+            "key_seen": service.KEY_SEEN_MESSAGE
+            if keys.has_seen(db, user_id=user.id, quiz_id=quiz.id)
+            else None,
         },
     )
 
@@ -95,6 +99,8 @@ def start(request: Request, db: SessionDep, user: CurrentUser, slug: str, quiz_s
         attempt = service.start_attempt(
             db, enrolment=enrolment, quiz=quiz, now=request.app.state.clock()
         )
+    except service.KeySeen as exc:
+        raise HTTPException(403, str(exc)) from exc
     except service.QuizError as exc:
         raise HTTPException(409, str(exc)) from exc
     return redirect_after_post(request, f"/kuis/percobaan/{attempt.id}")
@@ -163,11 +169,37 @@ def submit(request: Request, form: FormDep, db: SessionDep, user: CurrentUser, a
     attempt = _attempt_or_404(db, attempt_id, user, now)
     if attempt.status == AttemptStatus.open:
         values = {key: [str(v) for v in form.getlist(key)] for key in form}
+        in_time = True
         try:
             # The plain form carries every answer; htmx has saved them already.
             service.save_answers(db, attempt=attempt, form=values, now=now)
         except service.QuizError:
-            pass  # time is up or already submitted: grade what was saved in time
+            in_time = False  # time is up or already submitted: grade what was saved in time
+        view = service.attempt_view(db, attempt)
+        unanswered = [
+            (number, q.id)
+            for number, q in enumerate(view.questions, start=1)
+            if view.answers.get(q.id) in (None, "", [])
+        ]
+        # Submitting burns one of the attempts: with questions left open, ask once more
+        # (a page of its own, so it works without JavaScript). Out of time, grade at once.
+        if in_time and unanswered and form.get("konfirmasi") != "1":
+            definition = service.quiz_of(attempt.version)
+            used = len(service.attempts_of(db, user_id=user.id, quiz_id=attempt.quiz_id))
+            return render(
+                request,
+                "quizzes/confirm_submit.html",
+                {
+                    "attempt": attempt,
+                    "quiz": attempt.quiz,
+                    "course": attempt.quiz.course,
+                    "unanswered": unanswered,
+                    "total": len(view.questions),
+                    "attempts_left": None
+                    if definition.max_attempts is None
+                    else definition.max_attempts - used,
+                },
+            )
         service.submit(db, attempt=attempt, now=now)
     return redirect_after_post(request, f"/kuis/percobaan/{attempt.id}/hasil")
 
@@ -198,12 +230,34 @@ def result(request: Request, db: SessionDep, user: CurrentUser, attempt_id: int)
 
 
 @router.get("/pantau/kuis/{quiz_id}")
-def quiz_statistics(request: Request, db: SessionDep, user: Monitor, quiz_id: int):
+def quiz_statistics(request: Request, db: SessionDep, user: Monitor, quiz_id: int, kunci: int = 0):
     quiz = db.get(CourseQuiz, quiz_id)
     if quiz is None or quiz.current_version_id is None:
         raise HTTPException(404)
+    now = request.app.state.clock()
+    # Keys only for admins who ask for them (?kunci=1, after a warning on the page), and not
+    # while they have an attempt of this quiz running.
+    may_see = keys.may_see_keys(user) and not _attempt_running(db, user, quiz, now)
+    with_keys = may_see and kunci == 1
+    if with_keys:
+        # A write on a GET, on purpose: once shown the key, the person may not sit the quiz.
+        keys.record_view(db, user_id=user.id, quiz_id=quiz.id, now=now)
+        db.commit()
     return render(
         request,
         "quizzes/stats.html",
-        {"quiz": quiz, "course": quiz.course, "stats": service.question_stats(db, quiz=quiz)},
+        {
+            "quiz": quiz,
+            "course": quiz.course,
+            "stats": service.question_stats(db, quiz=quiz, with_keys=with_keys),
+            "with_keys": with_keys,
+            "may_see_keys": may_see,
+        },
+    )
+
+
+def _attempt_running(db, user, quiz, now) -> bool:
+    return any(
+        a.status == AttemptStatus.open and (a.deadline is None or now < a.deadline)
+        for a in service.attempts_of(db, user_id=user.id, quiz_id=quiz.id)
     )

@@ -221,7 +221,9 @@ class QuizSettings(_Strict):
     draw: Draw | None = None
     shuffle_questions: StrictBool = False
     shuffle_options: StrictBool = False
-    show_answers: ShowAnswers = "after_last_attempt"
+    # After passing by default: a learner who passed on the first try still sees which
+    # answers were wrong (with "after_last_attempt" they never did).
+    show_answers: ShowAnswers = "after_passing"
 
 
 class Quiz(QuizSettings):

@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from app.courses.models import CourseQuiz, QuizVersion
 from app.db import engine_cache, remember, write_locked
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.progress.models import Enrolment
+from app.quizzes import keys
 from app.quizzes.grading import (
     TRUE_FALSE_ORDER,
     DrawnQuestion,
@@ -44,6 +46,16 @@ class QuizError(Exception):
 
 class DeadlinePassed(QuizError):
     pass
+
+
+class KeySeen(QuizError):
+    """The person was shown this quiz's answer key (app.quizzes.keys)."""
+
+
+KEY_SEEN_MESSAGE = N_(
+    "Anda sudah melihat kunci jawaban kuis ini di halaman pemantauan, sehingga tidak dapat "
+    "mengerjakannya."
+)
 
 
 _parsed: dict[tuple[int, str], Quiz] = {}
@@ -94,7 +106,11 @@ def get_attempt(db: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | 
 def start_attempt(
     db: Session, *, enrolment: Enrolment, quiz: CourseQuiz, now: datetime
 ) -> QuizAttempt:
-    """Return the open attempt, or start a new one if attempts remain."""
+    """Return the open attempt, or start a new one if attempts remain.
+
+    Refused (KeySeen) to anyone who has been shown the quiz's answer key."""
+    if keys.has_seen(db, user_id=enrolment.user_id, quiz_id=quiz.id):
+        raise KeySeen(_(KEY_SEEN_MESSAGE))
     write_locked(db)
     if db.get_bind().dialect.name == "postgresql":
         # Serialise starts per learner and quiz: lock the enrolment row.
@@ -396,12 +412,17 @@ class QuestionStat:
     question_id: str
     text: str
     answered: int
-    correct: int
-    option_counts: list[tuple[str, int, bool]]  # (option text, times chosen, is correct)
+    # None when keys are withheld: with the pick rates it would give the key away.
+    correct: int | None
+    # (option text, times chosen, is correct — None when keys are withheld)
+    option_counts: list[tuple[str, int, bool | None]]
 
 
-def question_stats(db: Session, *, quiz: CourseQuiz) -> list[QuestionStat]:
-    """Per-question statistics over graded attempts of the quiz's current version."""
+def question_stats(db: Session, *, quiz: CourseQuiz, with_keys: bool) -> list[QuestionStat]:
+    """Per-question statistics over graded attempts of the quiz's current version.
+
+    Without `with_keys` nothing tells which option is correct: not the options, and not the
+    count of correct answers of a choice question (it equals the correct option's picks)."""
     version = db.get(QuizVersion, quiz.current_version_id)
     definition = quiz_of(version)
     attempts = db.execute(
@@ -441,7 +462,9 @@ def question_stats(db: Session, *, quiz: CourseQuiz) -> list[QuestionStat]:
                 ("Benar", chosen.get((q.id, 0), 0), q.answer),
                 ("Salah", chosen.get((q.id, 1), 0), not q.answer),
             ]
-        stats.append(
-            QuestionStat(q.id, q.text, answered.get(q.id, 0), correct.get(q.id, 0), options)
-        )
+        right: int | None = correct.get(q.id, 0)
+        if not with_keys and options:
+            options = [(text, n, None) for text, n, _ok in options]
+            right = None
+        stats.append(QuestionStat(q.id, q.text, answered.get(q.id, 0), right, options))
     return stats

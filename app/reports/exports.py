@@ -8,8 +8,7 @@ ISO dates, dot decimals); XLSX and PDF are for people and start with a header bl
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,8 +19,6 @@ from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.config import Settings
@@ -38,6 +35,7 @@ from app.reports.queries import (
     TrainingRecord,
     WeekCount,
 )
+from app.spreadsheets import Formatter, Sheet, Style, Styled, csv_bytes, xlsx_book
 
 _LOCALE = "id"
 TEXT, INT, PERCENT, SCORE, DATE, DMY, DATETIME = (
@@ -349,41 +347,39 @@ def _round(value: float | None, digits: int) -> float | None:
 # ---------------------------------------------------------------------------- CSV
 
 
-# Names, titles and OPD names come from imported files. A cell starting with one of these
-# is a formula to Excel and LibreOffice (CSV injection, OWASP): such text gets a leading
-# apostrophe in CSV and is stored as plain text in XLSX.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def _csv_number(kind: str, *, decimal: str = ".") -> Formatter:
+    """How a column's numbers and dates read in CSV; text is neutralised by the writer."""
+
+    def formatted(value: Any) -> str:
+        if kind == PERCENT:
+            return f"{value:.1f}".replace(".", decimal)
+        if kind == SCORE:
+            return f"{value:.2f}".replace(".", decimal)
+        if kind == DMY and isinstance(value, date):
+            return value.strftime("%d-%m-%Y")
+        if kind == DATETIME and isinstance(value, datetime):
+            return _local(value).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    return formatted
 
 
-def _csv_value(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
-    if kind == PERCENT:
-        return f"{value:.1f}"
-    if kind == SCORE:
-        return f"{value:.2f}"
-    if kind == DMY and isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
-    if kind == DATETIME and isinstance(value, datetime):
-        return _local(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def to_csv(table: ReportTable, *, excel: bool = False) -> bytes:
+    """Written by app/spreadsheets.py, which neutralises names that look like formulas.
 
-
-def to_csv(table: ReportTable) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+    Plain CSV (RFC 4180: "," and a decimal point) is for machines. `excel` is the file for
+    Excel set to Indonesian, which splits on ";" and reads "71,4" as a number: opened from
+    the plain file, every row would land in one column."""
+    rows: list[Iterable[Sequence[Any]]] = [[[c.label for c in table.columns]], table.rows]
     if table.totals is not None:
-        writer.writerow(
-            [_csv_value(v, c.kind) for v, c in zip(table.totals, table.columns, strict=True)]
-        )
-    return out.getvalue().encode("utf-8-sig")
+        rows.append([table.totals])
+    return csv_bytes(
+        itertools.chain.from_iterable(rows),
+        formats=[_csv_number(c.kind, decimal="," if excel else ".") for c in table.columns],
+        delimiter=";" if excel else ",",
+    )
 
 
 # ---------------------------------------------------------------------------- XLSX
@@ -391,6 +387,7 @@ def to_csv(table: ReportTable) -> bytes:
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEAD_FILL = PatternFill("solid", fgColor="E6EEF8")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _NUMBER_FORMATS = {
     INT: "#,##0",
     PERCENT: "0.0",
@@ -415,60 +412,49 @@ def header_block(
 
 def to_xlsx(table: ReportTable, *, settings: Settings, generated_at: datetime) -> bytes:
     """One sheet: the header block (city, office, filters, time in Asia/Jakarta), a blank
-    row, then the table with a bold heading and totals row. Written in streaming mode."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(table.sheet[:31])
-    for i, column in enumerate(table.columns):
-        ws.column_dimensions[_column_letter(i)].width = column.width
+    row, then the table with a bold heading and totals row. Written by app/spreadsheets.py
+    (streaming, text cells neutralised and never formulas)."""
     block = header_block(table, settings, generated_at)
-    ws.freeze_panes = f"A{len(block) + 3}"
 
-    def cell(value: Any, *, font: Font | None = None, kind: str = TEXT, fill=None):
-        c = WriteOnlyCell(ws, value=_xlsx_value(value, kind))
-        if isinstance(value, str) and value.startswith("="):
-            c.data_type = "s"  # openpyxl would otherwise write it as a formula
-        if font is not None:
-            c.font = font
-        if fill is not None:
-            c.fill = fill
-        if kind in _NUMBER_FORMATS and value is not None:
-            c.number_format = _NUMBER_FORMATS[kind]
-        return c
+    def cell(value: Any, *, kind: str = TEXT, font: Font | None = None) -> Styled | None:
+        if value is None and font is None:
+            return None
+        number_format = _NUMBER_FORMATS.get(kind) if value is not None else None
+        return Styled(_xlsx_value(value), Style(font=font, number_format=number_format))
 
-    for i, (label, value) in enumerate(block):
-        ws.append([cell(label, font=_BOLD), cell(value, font=_TITLE if i == 0 else None)])
-    ws.append([])
-    heading = []
-    for column in table.columns:
-        c = cell(column.label, font=_BOLD, fill=_HEAD_FILL)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        heading.append(c)
-    ws.append(heading)
-    for row in table.rows:
-        ws.append([cell(v, kind=c.kind) for v, c in zip(row, table.columns, strict=True)])
-    if table.totals is not None:
-        ws.append(
-            [
+    def rows() -> Iterator[list[Any]]:
+        for i, (label, value) in enumerate(block):
+            yield [cell(label, font=_BOLD), cell(value, font=_TITLE if i == 0 else None)]
+        yield []
+        yield [
+            Styled(column.label, Style(font=_BOLD, fill=_HEAD_FILL, alignment=_WRAP_TOP))
+            for column in table.columns
+        ]
+        for row in table.rows:
+            yield [cell(v, kind=c.kind) for v, c in zip(row, table.columns, strict=True)]
+        if table.totals is not None:
+            yield [
                 cell(v, kind=c.kind, font=_BOLD)
                 for v, c in zip(table.totals, table.columns, strict=True)
             ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+    return xlsx_book(
+        [
+            Sheet(
+                title=table.sheet,
+                rows=rows(),
+                widths=[c.width for c in table.columns],
+                freeze=f"A{len(block) + 3}",
+            )
+        ]
+    )
 
 
-def _xlsx_value(value: Any, kind: str) -> Any:
+def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         # Excel has no time zones: write the wall-clock time in Jakarta.
         return _local(value)
     return value
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
 
 
 # ---------------------------------------------------------------------------- PDF

@@ -271,7 +271,7 @@ def export(request: Request, db: SessionDep, user: Staff, tabel: str, fmt: str):
             return _download(body, fmt, tabel, now)
         table = _export_table(request, db, user, tabel, f, filters)
         if fmt == "csv":
-            body = exports.to_csv(table)
+            body = exports.to_csv(table, excel=request.query_params.get("excel") == "1")
         else:
             body = exports.to_xlsx(table, settings=settings, generated_at=now)
     return _download(body, fmt, tabel, now)

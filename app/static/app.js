@@ -18,6 +18,14 @@
       tick();
     });
   }
+  // Texts that are only true with JavaScript (e.g. "saved automatically") replace their
+  // no-JavaScript wording.
+  function jsTexts() {
+    document.querySelectorAll("[data-js-text]").forEach(function (el) {
+      el.textContent = el.dataset.jsText;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", jsTexts);
   document.addEventListener("DOMContentLoaded", startTimers);
   document.addEventListener("htmx:afterSettle", startTimers);
   // The language selector submits on change when JS is available.

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth import sessions
 from app.auth.passwords import Hasher, password_problem
+from app.db import write_locked
 from app.i18n import gettext as _
 from app.users.importer import activation_code_hash, new_activation_code
 from app.users.models import ActivationCode, User
@@ -26,16 +33,51 @@ class IssuedCode:
     expires_at: datetime
 
 
+def _sealing_key(secret: bytes) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cakap activation codes")
+    return AESGCM(key.derive(secret))
+
+
+def seal(secret: bytes, code: str) -> str:
+    """The code encrypted (AES-GCM, key derived from the instance secret), as text."""
+    nonce = os.urandom(12)
+    return base64.urlsafe_b64encode(
+        nonce + _sealing_key(secret).encrypt(nonce, code.encode(), None)
+    ).decode()
+
+
+def unseal(secret: bytes, sealed: str | None) -> str | None:
+    """The code, or None when there is no sealed copy or the secret has changed since."""
+    if not sealed:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return _sealing_key(secret).decrypt(raw[:12], raw[12:], None).decode()
+    except (InvalidTag, ValueError):
+        return None
+
+
 def issue_codes(
-    db: Session, *, users: list[User], actor_id: int | None, now: datetime, reason: str
+    db: Session,
+    *,
+    users: list[User],
+    actor_id: int | None,
+    now: datetime,
+    reason: str,
+    secret: bytes,
 ) -> list[IssuedCode]:
-    """New codes for `users`; their earlier unused codes stop working. Not committed."""
+    """New codes for `users`; their earlier unused codes stop working (marked replaced, so
+    /aktivasi can say so). Not committed."""
     ids = [u.id for u in users]
     if ids:
         db.execute(
             update(ActivationCode)
-            .where(ActivationCode.user_id.in_(ids), ActivationCode.used_at.is_(None))
-            .values(expires_at=now)
+            .where(
+                ActivationCode.user_id.in_(ids),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.replaced_at.is_(None),
+            )
+            .values(replaced_at=now)
         )
     issued = []
     for user in users:
@@ -44,6 +86,7 @@ def issue_codes(
             ActivationCode(
                 user_id=user.id,
                 code_hash=digest,
+                sealed=seal(secret, code),
                 created_at=now,
                 expires_at=now + CODE_TTL,
                 created_by=actor_id,
@@ -59,6 +102,39 @@ def issue_codes(
             target=",".join(str(i) for i in ids[:50]),
         )
     return issued
+
+
+def valid_codes(
+    db: Session, *, people: list[User], now: datetime, secret: bytes
+) -> tuple[list[IssuedCode], list[User]]:
+    """The codes still valid for `people` (unused, not replaced, not expired), as they were
+    handed out — and the people who have none (or only one issued before codes were kept)."""
+    ids = [person.id for person in people]
+    rows = (
+        db.scalars(
+            select(ActivationCode).where(
+                ActivationCode.user_id.in_(ids),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.replaced_at.is_(None),
+                ActivationCode.expires_at > now,
+            )
+        ).all()
+        if ids
+        else []
+    )
+    newest: dict[int, ActivationCode] = {}
+    for row in rows:
+        if row.user_id not in newest or row.created_at > newest[row.user_id].created_at:
+            newest[row.user_id] = row
+    issued, without = [], []
+    for person in people:
+        row = newest.get(person.id)
+        code = unseal(secret, row.sealed) if row is not None else None
+        if code is None:
+            without.append(person)
+        else:
+            issued.append(IssuedCode(person, code, row.expires_at))
+    return issued, without
 
 
 def find_person(db: Session, identifier: str) -> User | None:
@@ -101,6 +177,14 @@ def activate(
         return _("NIP/NIK/email atau kode aktivasi salah."), None
     if row.used_at is not None:
         return _("Kode aktivasi ini sudah dipakai. Minta kode baru kepada admin OPD Anda."), None
+    if row.replaced_at is not None:
+        return (
+            _(
+                "Kode aktivasi ini sudah diganti dengan kode yang lebih baru. Gunakan kode "
+                "terbaru dari admin OPD Anda."
+            ),
+            None,
+        )
     if now >= row.expires_at:
         return _("Kode aktivasi sudah kedaluwarsa. Minta kode baru kepada admin OPD Anda."), None
     if password != confirm:
@@ -108,6 +192,11 @@ def activate(
     problem = password_problem(password, nip=user.nip)
     if problem:
         return problem, None
+    # Hash before taking the write lock: the hash may wait for a free hashing slot (see
+    # Hasher) and then takes ~0.1 s, and no other write of this database should wait that
+    # long behind it.
+    new_hash = hasher.hash(password)
+    write_locked(db)
     # Single use even under a double submit: only one UPDATE can flip used_at.
     won = db.execute(
         update(ActivationCode)
@@ -117,7 +206,7 @@ def activate(
     if not won:
         db.rollback()
         return _("Kode aktivasi ini sudah dipakai. Minta kode baru kepada admin OPD Anda."), None
-    user.password_hash = hasher.hash(password)
+    user.password_hash = new_hash
     user.password_changed_at = now
     sessions.destroy_all_for_user(db, user.id)
     token = sessions.create(db, user_id=user.id, settings=settings, now=now, ip=ip)

@@ -1,4 +1,4 @@
-"""People administration: search and manage users, ASN import, activation lists."""
+"""People administration: search and manage users, ASN import."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from app.auth.deps import Admin, OpdManager
 from app.db import SessionDep
 from app.i18n import gettext as _
 from app.opds.models import Opd
+from app.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from app.users import admin, importing
-from app.users.activation import issue_codes
-from app.users.documents import activation_pdf, activation_xlsx
+from app.users.import_template import template_csv, template_xlsx
 from app.users.importer import MAX_BYTES
 from app.users.models import Role
-from app.web import FormDep, client_ip, redirect_after_post, render
+from app.users.scope import Management, management
+from app.web import FormDep, client_ip, confirmation, confirmed, redirect_after_post, render
 
 router = APIRouter()
 
@@ -26,13 +27,53 @@ ROLE_CHOICES = [
     (Role.kominfo, "Diskominfo"),
     (Role.admin, "Administrator"),
 ]
+ROLE_LABELS = dict(ROLE_CHOICES)
+
+
+# The acting admin's own password, asked for when an admin manages another admin.
+PasswordField = Annotated[str, Form(max_length=256)]
 
 
 def _person_or_404(db, user, user_id: int):
-    person = admin.managed_or_none(db, actor=user, user_id=user_id)
+    person = admin.visible_or_none(db, actor=user, user_id=user_id)
     if person is None:
         raise HTTPException(404)
     return person
+
+
+def _user_page(request, db, user, person, *, issued=None, error=None, status_code=200):
+    return render(
+        request,
+        "admin/user.html",
+        {
+            "person": person,
+            "opds": _opds(db),
+            "role_choices": ROLE_CHOICES,
+            # refused | allowed | reauthenticate: which buttons (and fields) the page shows
+            "manage": management(user, person).value,
+            "issued": issued,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+def _refusal(request, db, user, person, *, action: str, password: str):
+    """None if the user may do `action` to the person, else the 403 page (audited)."""
+    try:
+        admin.authorize(
+            db,
+            actor=user,
+            person=person,
+            action=action,
+            password=password,
+            hasher=request.app.state.hasher,
+            now=request.app.state.clock(),
+            ip=client_ip(request),
+        )
+    except admin.Forbidden as exc:
+        return _user_page(request, db, user, person, error=str(exc), status_code=403)
+    return None
 
 
 def _opds(db):
@@ -68,22 +109,54 @@ def users_list(
 @router.get("/admin/pengguna/{user_id}")
 def user_detail(request: Request, db: SessionDep, user: OpdManager, user_id: int):
     person = _person_or_404(db, user, user_id)
-    return render(
+    return _user_page(request, db, user, person)
+
+
+def _ask_first(request, form, user, person, *, title: str, message: str, button: str):
+    """The confirmation page for a destructive action on `person`, or None when it is
+    already confirmed — or not simply allowed: a refusal then says so (and is audited), and
+    an admin acting on an admin confirms by re-entering their password on the form."""
+    if confirmed(form) or management(user, person) is not Management.allowed:
+        return None
+    return confirmation(
         request,
-        "admin/user.html",
-        {"person": person, "opds": _opds(db), "role_choices": ROLE_CHOICES},
+        form,
+        title=title,
+        message=message,
+        back=f"/admin/pengguna/{person.id}",
+        button=button,
     )
 
 
 @router.post("/admin/pengguna/{user_id}/status")
 def user_status(
     request: Request,
+    form: FormDep,
     db: SessionDep,
     user: OpdManager,
     user_id: int,
     active: Annotated[str, Form(max_length=5)] = "0",
+    password: PasswordField = "",
 ):
     person = _person_or_404(db, user, user_id)
+    if active != "1" and (
+        asked := _ask_first(
+            request,
+            form,
+            user,
+            person,
+            title=_("Nonaktifkan akun %(n)s?") % {"n": person.full_name},
+            message=_(
+                "%(n)s tidak dapat masuk lagi dan semua sesinya diakhiri. Riwayat belajar, "
+                "nilai, dan sertifikatnya tetap tersimpan; akun dapat diaktifkan kembali."
+            )
+            % {"n": person.full_name},
+            button=_("Ya, nonaktifkan"),
+        )
+    ):
+        return asked
+    if refused := _refusal(request, db, user, person, action="status", password=password):
+        return refused
     try:
         admin.set_active(db, actor=user, person=person, active=active == "1", ip=client_ip(request))
     except admin.Forbidden as exc:
@@ -93,9 +166,16 @@ def user_status(
 
 @router.post("/admin/pengguna/{user_id}/opd")
 def user_opd(
-    request: Request, db: SessionDep, user: Admin, user_id: int, opd_id: Annotated[int, Form()]
+    request: Request,
+    db: SessionDep,
+    user: Admin,
+    user_id: int,
+    opd_id: Annotated[int, Form()],
+    password: PasswordField = "",
 ):
     person = _person_or_404(db, user, user_id)
+    if refused := _refusal(request, db, user, person, action="opd", password=password):
+        return refused
     opd = db.get(Opd, opd_id)
     if opd is None or not opd.active:
         raise HTTPException(422, _("OPD tujuan tidak ditemukan."))
@@ -108,10 +188,30 @@ def user_opd(
 @router.post("/admin/pengguna/{user_id}/peran")
 def user_roles(request: Request, form: FormDep, db: SessionDep, user: Admin, user_id: int):
     person = _person_or_404(db, user, user_id)
+    password = str(form.get("password", ""))[:256]
+    if refused := _refusal(request, db, user, person, action="roles", password=password):
+        return refused
     try:
         roles = {Role(value) for value in form.getlist("roles")}
     except ValueError as exc:
         raise HTTPException(422, _("Peran tidak dikenal.")) from exc
+    removed = sorted(ROLE_LABELS[r] for r in person.roles - roles - {Role.learner})
+    if removed and (
+        asked := _ask_first(
+            request,
+            form,
+            user,
+            person,
+            title=_("Cabut peran %(n)s?") % {"n": person.full_name},
+            message=_(
+                "%(n)s kehilangan peran %(r)s beserta akses halaman-halamannya, mulai "
+                "permintaan berikutnya."
+            )
+            % {"n": person.full_name, "r": ", ".join(_(label) for label in removed)},
+            button=_("Ya, cabut peran"),
+        )
+    ):
+        return asked
     try:
         admin.set_roles(db, actor=user, person=person, roles=roles, ip=client_ip(request))
     except admin.Forbidden as exc:
@@ -120,17 +220,22 @@ def user_roles(request: Request, form: FormDep, db: SessionDep, user: Admin, use
 
 
 @router.post("/admin/pengguna/{user_id}/reset")
-def user_reset(request: Request, db: SessionDep, user: OpdManager, user_id: int):
+def user_reset(
+    request: Request, db: SessionDep, user: OpdManager, user_id: int, password: PasswordField = ""
+):
     person = _person_or_404(db, user, user_id)
+    if refused := _refusal(request, db, user, person, action="reset", password=password):
+        return refused
     issued = admin.reset_access(
-        db, actor=user, person=person, now=request.app.state.clock(), ip=client_ip(request)
+        db,
+        actor=user,
+        person=person,
+        now=request.app.state.clock(),
+        ip=client_ip(request),
+        secret=request.app.state.settings.secret,
     )
     # Shown once, on this response only: never stored in clear, never in a URL.
-    return render(
-        request,
-        "admin/user.html",
-        {"person": person, "opds": _opds(db), "role_choices": ROLE_CHOICES, "issued": issued},
-    )
+    return _user_page(request, db, user, person, issued=issued)
 
 
 @router.get("/admin/impor")
@@ -173,6 +278,22 @@ def import_upload(request: Request, db: SessionDep, user: OpdManager, berkas: Up
     return redirect_after_post(request, f"/admin/impor/{job.id}")
 
 
+TEMPLATES = {"xlsx": (template_xlsx, XLSX_MEDIA_TYPE), "csv": (template_csv, CSV_MEDIA_TYPE)}
+
+
+# Before /admin/impor/{job_id}: routes match in order, and "templat.xlsx" is no job id.
+@router.get("/admin/impor/templat.{fmt}")
+def import_template(user: OpdManager, fmt: str):
+    if fmt not in TEMPLATES:
+        raise HTTPException(404)
+    build, media_type = TEMPLATES[fmt]
+    return Response(
+        build(),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="templat-impor-asn.{fmt}"'},
+    )
+
+
 @router.get("/admin/impor/{job_id}")
 def import_job(request: Request, db: SessionDep, user: OpdManager, job_id: int):
     job = importing.visible_job(db, job_id=job_id, user=user)
@@ -198,40 +319,3 @@ def import_apply(
             clock=request.app.state.clock,
         )
     return redirect_after_post(request, f"/admin/impor/{job.id}")
-
-
-@router.post("/admin/aktivasi")
-def activation_list(
-    request: Request,
-    db: SessionDep,
-    user: OpdManager,
-    opd_id: Annotated[int, Form()],
-    format: Annotated[str, Form(max_length=4)] = "xlsx",
-):
-    """New codes for everyone of the OPD who has not activated yet, as a file to hand out.
-
-    A POST, because it changes data: earlier unused codes of these people stop working."""
-    if not user.has_role(Role.admin) and user.opd_id != opd_id:
-        raise HTTPException(403, _("Anda hanya dapat mengelola pegawai OPD Anda."))
-    opd = db.get(Opd, opd_id)
-    if opd is None:
-        raise HTTPException(404)
-    people = admin.pending_activation(db, opd_id=opd.id)
-    issued = issue_codes(
-        db, users=people, actor_id=user.id, now=request.app.state.clock(), reason="list"
-    )
-    db.commit()
-    settings = request.app.state.settings
-    if format == "pdf":
-        body, media, ext = activation_pdf(settings, opd, issued), "application/pdf", "pdf"
-    else:
-        body = activation_xlsx(settings, opd, issued)
-        media, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
-    return Response(
-        body,
-        media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="aktivasi-{opd.code}.{ext}"',
-            "Cache-Control": "no-store",
-        },
-    )

@@ -559,9 +559,17 @@ class _OpdIndex:
         self.by_code = {code.strip().casefold(): opd_id for code, opd_id in by_code.items()}
         self.by_name = {_fold_name(name): opd_id for name, opd_id in by_name.items()}
 
+    def find(self, text: str | None) -> int | None:
+        """An OPD named by `text`: its code first, else its name. BKPSDM files put codes
+        under "OPD" or "Unit Kerja" as often as names, so either column may hold either."""
+        if not text:
+            return None
+        found = self.by_code.get(text.strip().casefold())
+        return found if found is not None else self.by_name.get(_fold_name(text))
+
     def resolve(self, row: ImportRow) -> tuple[int | None, list[RowProblem]]:
-        by_code = self.by_code.get(row.opd_code.strip().casefold()) if row.opd_code else None
-        by_name = self.by_name.get(_fold_name(row.opd_name)) if row.opd_name else None
+        by_code = self.find(row.opd_code)
+        by_name = self.find(row.opd_name)
         if by_code is None and by_name is None:
             shown = " / ".join(filter(None, (row.opd_code, row.opd_name)))
             return None, [RowProblem(row.row, f"OPD {_quote(shown)} tidak dikenal")]

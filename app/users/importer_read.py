@@ -12,18 +12,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Literal
 
+from app.safe_xlsx import XlsxRefused, read_first_sheet
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DATA_ROWS = 50_000
-# A 10 MB XLSX can unpack to gigabytes; real 50,000-row sheets unpack to a few dozen MB.
-MAX_XLSX_UNPACKED_BYTES = 300 * 1024 * 1024
 # Some exports put a title ("DAFTAR PEGAWAI ...") and blank lines above the header.
 HEADER_SEARCH_ROWS = 10
 
@@ -70,6 +70,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Two-level headers (a merged "UNIT KERJA" over "KODE" and "NAMA") are read as one title
+# per column, the upper and the lower joined: "unit kerja kode". These are the groups.
+GROUP_HEADERS = ("unit kerja", "opd", "perangkat daerah", "skpd", "instansi", "unit organisasi")
+for _group in GROUP_HEADERS:
+    HEADER_ALIASES["opd_code"] += (f"{_group} kode", f"kode {_group}")
+    HEADER_ALIASES["opd_name"] += (f"{_group} nama", f"nama {_group}")
+# Columns every BKPSDM report has that Cakap does not need: skipped without a warning.
+IGNORED_HEADERS = {"no", "nomor", "no urut", "nomor urut"}
+# The lower level of a two-level header carries meaning only with its group.
+_LOWER_ONLY = {"kode", "nama", "kode unit"}
+
+
 def normalize_header(title: str) -> str:
     """Lower-case words of a column title: punctuation, underscores and "(...)" notes dropped."""
     title = re.sub(r"\(.*?\)", " ", title.casefold())
@@ -79,6 +91,25 @@ def normalize_header(title: str) -> str:
 _FIELD_BY_HEADER: dict[str, str] = {
     normalize_header(alias): field for field, aliases in HEADER_ALIASES.items() for alias in aliases
 }
+# A combined title's separator (see _combine); never part of a real title.
+_LEVELS = " \u203a "
+
+
+def _field_of(title: str) -> str | None:
+    """The field a column title names. A two-level title ("UNIT KERJA › KODE") is tried
+    whole, then by its upper level (a cell merged down over both rows); its lower level
+    alone only when that is unambiguous ("NIP" under "IDENTITAS")."""
+    if _LEVELS not in title:
+        return _FIELD_BY_HEADER.get(normalize_header(title))
+    upper, lower = title.split(_LEVELS, 1)
+    whole = _FIELD_BY_HEADER.get(normalize_header(f"{upper} {lower}"))
+    if whole is not None:
+        return whole
+    if not lower:
+        return _FIELD_BY_HEADER.get(normalize_header(upper))
+    if normalize_header(lower) in _LOWER_ONLY:
+        return None
+    return _FIELD_BY_HEADER.get(normalize_header(lower))
 
 
 def read_table(
@@ -95,7 +126,7 @@ def read_table(
         if kind == "csv":
             return _read_csv(data)
         if kind == "xlsx":
-            return _read_xlsx(data)
+            return _read_xlsx(data, filename)
         problem = kind
     return [], [], [problem]
 
@@ -144,6 +175,12 @@ def _file_kind(data: bytes, filename: str) -> Literal["csv", "xlsx"] | RowProble
 
 
 _DELIMITERS = (";", ",", "\t")
+# A line of 10 MB of separators is ten million cells; refused before each is cleaned.
+MAX_CSV_FIELDS = 1_000
+
+
+class _TooWide(Exception):
+    """A CSV record with more than MAX_CSV_FIELDS fields (its row number in args[0])."""
 
 
 def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, Cells]], list[RowProblem]]:
@@ -156,6 +193,13 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, Cells]], list[Row
     except csv.Error as exc:
         # In practice: an unclosed quote swallowed the rest of the file into one cell.
         reason = f'CSV tidak dapat dibaca; periksa tanda kutip (") yang tidak ditutup ({exc}).'
+        return [], [], [_file_problem(reason)]
+    except _TooWide as exc:
+        limit = f"{MAX_CSV_FIELDS:,}".replace(",", ".")
+        reason = (
+            f"Baris {exc.args[0]} berisi lebih dari {limit} kolom; periksa pemisah kolom "
+            "atau hapus kolom yang tidak dipakai."
+        )
         return [], [], [_file_problem(reason)]
 
 
@@ -180,6 +224,8 @@ def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     # in Excel, and a blank line is an (empty) row there too.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for number, record in enumerate(reader, start=1):
+        if len(record) > MAX_CSV_FIELDS:
+            raise _TooWide(number)
         yield number, [_clean_cell(cell) for cell in record]
 
 
@@ -200,11 +246,13 @@ def _first_records(
 ) -> Iterator[tuple[int, list[str]]]:
     seen = 0
     for number, cells in records:
-        if seen == HEADER_SEARCH_ROWS:
-            return
         if any(cells):
             seen += 1
             yield number, cells
+            # Stop before pulling another record: one pulled here would be lost to the
+            # caller, who reads on from the same iterator.
+            if seen == HEADER_SEARCH_ROWS:
+                return
 
 
 def _clean_cell(cell: str) -> str:
@@ -218,47 +266,20 @@ def _clean_cell(cell: str) -> str:
 # ---------------------------------------------------------------------------- XLSX
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, Cells]], list[RowProblem]]:
-    problem = _zip_problem(data)
-    if problem is not None:
-        return [], [], [problem]
-    # Imported here: openpyxl is slow to import and most uploads are CSV.
-    from openpyxl import load_workbook
-
+def _read_xlsx(
+    data: bytes, filename: str
+) -> tuple[list[str], list[tuple[int, Cells]], list[RowProblem]]:
+    # app/safe_xlsx.py bounds the work a hostile file can cause (ZIP and XML bombs).
+    rows = read_first_sheet(data, filename)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many exception types on malformed uploads
-        return [], [], [_file_problem("Berkas Excel rusak atau tidak dapat dibaca.")]
-    try:
-        if not workbook.worksheets:
-            return [], [], [_file_problem("Berkas Excel tidak memiliki lembar kerja.")]
-        sheet = workbook.worksheets[0]
-        # The stored dimension is often wrong ("A1" from some exporters), which would make
-        # openpyxl stop early or pad thousands of empty rows; ignore it.
-        sheet.reset_dimensions()
-        records = (
+        return _build_table(
             (number, [_clean_cell(_cell_text(value)) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            for number, values in rows
         )
-        return _build_table(records)
-    except Exception:  # cells are parsed lazily, so malformed XML surfaces here
-        return [], [], [_file_problem("Berkas Excel rusak atau tidak dapat dibaca.")]
+    except XlsxRefused as exc:
+        return [], [], [_file_problem(str(exc))]
     finally:
-        workbook.close()
-
-
-def _zip_problem(data: bytes) -> RowProblem | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return _file_problem("Berkas ZIP/XLSX rusak atau tidak lengkap.")
-    if "xl/workbook.xml" not in names:
-        return _file_problem("Berkas ini bukan lembar kerja Excel (.xlsx); unggah CSV atau XLSX.")
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        return _file_problem("Isi berkas Excel terlalu besar; bagi menjadi beberapa berkas.")
-    return None
+        rows.close()
 
 
 # Floats beyond 2**53 are no longer exact integers: Excel already dropped digits.
@@ -297,9 +318,9 @@ def _map_columns(cells: list[str]) -> tuple[dict[int, str], list[str], list[str]
     unknown: list[str] = []
     repeated: list[str] = []
     for index, title in enumerate(cells):
-        if not title:
+        if not title or normalize_header(title) in IGNORED_HEADERS:
             continue
-        field = _FIELD_BY_HEADER.get(normalize_header(title))
+        field = _field_of(title)
         if field is None:
             unknown.append(title)
         elif field in columns.values():
@@ -317,23 +338,68 @@ def _is_header(columns: dict[int, str]) -> bool:
 def _build_table(
     records: Iterable[tuple[int, list[str]]],
 ) -> tuple[list[str], list[tuple[int, Cells]], list[RowProblem]]:
+    """Header, rows and problems of a sheet laid out as people lay them out: title rows
+    above the header, a two-level header, a row of column numbers under it, and a
+    signature block below the data — each found and reported, never imported."""
     records = iter(records)
     header = _find_header(records)
     if isinstance(header, RowProblem):
         return [], [], [header]
-    header_row, cells = header
+    header_row, cells, first_data = header
     columns, unknown, repeated = _map_columns(cells)
     problems = _column_warnings(header_row, unknown, repeated)
     rows: list[tuple[int, Cells]] = []
-    for number, record in records:
+    widths: list[int] = []  # non-empty cells per row, for spotting the footer
+    for number, record in itertools.chain(first_data, records):
         if not any(record):
+            continue
+        if not rows and _is_number_row(record):
+            problems.append(
+                RowProblem(number, "baris nomor kolom (1, 2, 3, …) dilewati", "warning")
+            )
             continue
         if len(rows) == MAX_DATA_ROWS:
             return [], [], [_too_many_rows()]
         rows.append((number, _row_cells(record, columns)))
+        widths.append(sum(1 for cell in record if cell))
+    footer = _footer_start(rows, widths)
+    if footer is not None:
+        first, last = rows[footer][0], rows[-1][0]
+        where = f"baris {first}" if first == last else f"baris {first}–{last}"
+        problems.append(
+            RowProblem(
+                first,
+                f"bagian penutup di bawah data ({where}: tanggal, jabatan, tanda tangan) dilewati",
+                "warning",
+            )
+        )
+        rows = rows[:footer]
     if not rows:
         return [], [], [_file_problem("Berkas hanya berisi judul kolom, tanpa baris data.")]
     return [columns[i] for i in sorted(columns)], rows, problems
+
+
+def _is_number_row(record: list[str]) -> bool:
+    """ "1 2 3 4 …" under the header (BKPSDM reports number their columns)."""
+    filled = [cell for cell in record if cell]
+    return len(filled) >= 3 and filled == [str(n) for n in range(1, len(filled) + 1)]
+
+
+# A signature block is a few short rows ("Bandar Lampung, 1 Desember 2026", "KEPALA BKPSDM",
+# a name, "NIP. 1970…") without a NIP or NIK in their columns.
+_FOOTER_MAX_CELLS = 3
+
+
+def _footer_start(rows: list[tuple[int, Cells]], widths: list[int]) -> int | None:
+    """Index of the first row of the trailing signature block, if there is one."""
+    start = None
+    for index in range(len(rows) - 1, -1, -1):
+        cells = rows[index][1]
+        if cells.get("nip") or cells.get("nik") or widths[index] > _FOOTER_MAX_CELLS:
+            break
+        start = index
+    # A sheet of nothing but such rows is bad data, not a footer: let the rows be checked.
+    return None if start == 0 else start
 
 
 def _too_many_rows() -> RowProblem:
@@ -345,12 +411,25 @@ def _too_many_rows() -> RowProblem:
 
 def _find_header(
     records: Iterator[tuple[int, list[str]]],
-) -> tuple[int, list[str]] | RowProblem:
+) -> tuple[int, list[str], list[tuple[int, list[str]]]] | RowProblem:
+    """(row of the header, one title per column, rows read past it) or the problem.
+
+    The header is the first of the top rows that names a NIP (or NIK) column and a name
+    column. When the row under it is a second header level (text only, nothing in the NIP
+    column: "KODE | NAMA" under a merged "UNIT KERJA"), the two levels are combined."""
+    top = list(_first_records(records))
     first: list[str] | None = None
-    for number, cells in _first_records(records):
-        if _is_header(_map_columns(cells)[0]):
-            return number, cells
-        first = first or cells
+    for position, (number, cells) in enumerate(top):
+        if not _is_header(_map_columns(cells)[0]):
+            first = first or cells
+            continue
+        rest = top[position + 1 :]
+        if rest and _is_lower_level(cells, rest[0][1]):
+            lower_number, lower = rest[0]
+            combined = _combine(cells, lower)
+            if _is_header(_map_columns(combined)[0]):
+                return lower_number, combined, rest[1:]
+        return number, cells, rest
     if first is None:
         return _file_problem("Berkas tidak berisi data.")
     titles = ", ".join(cell for cell in first if cell)[:200]
@@ -358,6 +437,37 @@ def _find_header(
         "Judul kolom tidak dikenali: perlu kolom NIP (atau NIK) dan Nama pada baris judul. "
         f"Baris pertama berisi: {titles}"
     )
+
+
+def _is_lower_level(upper: list[str], lower: list[str]) -> bool:
+    """Whether `lower` is the second row of a two-level header rather than data."""
+    nip_columns = [i for i, field in _map_columns(upper)[0].items() if field in ("nip", "nik")]
+    if any(i < len(lower) and lower[i] for i in nip_columns):
+        return False
+    filled = [cell for cell in lower if cell]
+    return bool(filled) and not any(re.fullmatch(r"[\d\s.,/-]+", cell) for cell in filled)
+
+
+def _combine(upper: list[str], lower: list[str]) -> list[str]:
+    """One title per column from two header rows. A merged upper cell holds its text in
+    its first column only, so a blank upper cell above a lower title takes the nearest
+    upper title to its left (within the run of lower titles under the merge)."""
+    width = max(len(upper), len(lower))
+    upper = upper + [""] * (width - len(upper))
+    lower = lower + [""] * (width - len(lower))
+    combined, group = [], ""
+    for top, bottom in zip(upper, lower, strict=True):
+        if top:
+            group = top if bottom else ""
+        elif not bottom:
+            group = ""
+        if top and not bottom:
+            combined.append(top)  # merged down over both rows: "NIP", "NAMA"
+        elif bottom:
+            combined.append(f"{top or group}{_LEVELS}{bottom}")
+        else:
+            combined.append("")
+    return combined
 
 
 def _column_warnings(header_row: int, unknown: list[str], repeated: list[str]) -> list[RowProblem]:

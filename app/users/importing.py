@@ -12,21 +12,24 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, not_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import record
 from app.i18n import gettext as _
 from app.opds.models import Opd
-from app.progress.assignment import apply_rules
+from app.progress.assignment import active_rules, apply_rules, rule_covers
+from app.progress.models import Enrolment
 from app.users.importer import (
     MAX_BYTES,
     ExistingPerson,
     ImportPlan,
+    RowProblem,
     parse_import,
     plan_import,
 )
 from app.users.models import ImportJob, Role, User, UserRole
+from app.users.scope import manageable_condition
 
 BATCH = 1000
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -64,12 +67,18 @@ def _existing(db: Session) -> tuple[dict[str, ExistingPerson], dict[str, str]]:
 
 
 def plan_for(
-    db: Session, *, content: bytes, filename: str, opd_scope_id: int | None, today: date
+    db: Session,
+    *,
+    content: bytes,
+    filename: str,
+    opd_scope_id: int | None,
+    today: date,
+    actor: User | None = None,
 ) -> ImportPlan:
     rows, problems = parse_import(content, filename, today=today)
     existing, emails = _existing(db)
     opds = db.execute(select(Opd.id, Opd.code, Opd.name).where(Opd.active.is_(True))).all()
-    return plan_import(
+    plan = plan_import(
         rows,
         existing=existing,
         existing_emails=emails,
@@ -78,6 +87,66 @@ def plan_for(
         allowed_opd_ids=None if opd_scope_id is None else {opd_scope_id},
         problems=problems,
     )
+    if opd_scope_id is not None and actor is not None:
+        _keep_to_lower_ranks(db, plan, actor=actor, opd_id=opd_scope_id)
+    return plan
+
+
+def _keep_to_lower_ranks(db: Session, plan: ImportPlan, *, actor: User, opd_id: int) -> None:
+    """An OPD admin's file may not change the records of people ranked at or above them
+    (app.users.scope): their OPD's admins and Diskominfo staff stay as they are.
+
+    City admins' imports are the city's HR data and update everyone."""
+    protected = set(
+        db.scalars(select(User.id).where(User.opd_id == opd_id, not_(manageable_condition(actor))))
+    )
+    kept = []
+    for planned in plan.update:
+        if planned.person.user_id in protected:
+            plan.rejected.append(
+                RowProblem(
+                    planned.row.row,
+                    _("Data pegawai ini hanya dapat diubah oleh admin dengan peran lebih tinggi"),
+                )
+            )
+        else:
+            kept.append(planned)
+    plan.update = kept
+    plan.rejected.sort(key=lambda problem: problem.row)
+
+
+def predicted_assignments(db: Session, plan: ImportPlan) -> int:
+    """How many course enrolments applying `plan` will create through the assignment rules
+    (shown on the preview). New people: every active rule that covers them. Updated people:
+    rules that cover their new record, for courses they are not enrolled in yet."""
+    rules = active_rules(db)
+    if not rules:
+        return 0
+    total = 0
+    for planned in plan.create:
+        row = planned.row
+        total += sum(
+            rule_covers(rule, opd_id=planned.opd_id, status=row.status, tmt=row.tmt, nip=row.nip)
+            for rule in rules
+        )
+    if plan.update:
+        ids = [planned.person.user_id for planned in plan.update]
+        enrolled = set(
+            db.execute(
+                select(Enrolment.user_id, Enrolment.course_id).where(Enrolment.user_id.in_(ids))
+            ).tuples()
+        )
+        for planned in plan.update:
+            person, row = planned.person, planned.row
+            opd_id = planned.diff.get("opd_id", (None, person.opd_id))[1]
+            status = planned.diff.get("status", (None, person.status))[1]
+            nip = planned.diff.get("nip", (None, row.nip))[1]
+            total += sum(
+                (person.user_id, rule.course_id) not in enrolled
+                and rule_covers(rule, opd_id=opd_id, status=str(status), tmt=row.tmt, nip=nip)
+                for rule in rules
+            )
+    return total
 
 
 def _problem_dicts(plan: ImportPlan) -> list[dict]:
@@ -100,6 +169,7 @@ def create_job(
         filename=filename,
         opd_scope_id=scope,
         today=now.astimezone(JAKARTA).date(),
+        actor=actor,
     )
     job = ImportJob(
         created_by=actor.id,
@@ -108,7 +178,7 @@ def create_job(
         content=content,
         created_at=now,
         status="previewed",
-        counts=plan.counts(),
+        counts={**plan.counts(), "assignments": predicted_assignments(db, plan)},
         problems=_problem_dicts(plan),
         total=len(plan.create) + len(plan.update),
     )
@@ -128,7 +198,10 @@ def visible_job(db: Session, *, job_id: int, user: User) -> ImportJob | None:
 
 
 def start(db: Session, *, job: ImportJob) -> bool:
-    """Mark a previewed job running (only once, even if confirmed twice)."""
+    """Mark a previewed job running (only once, even if confirmed twice). A preview that
+    would change nothing (every row rejected or unchanged) is never started."""
+    if not (job.counts.get("create") or job.counts.get("update")):
+        return False
     won = db.execute(
         update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == "previewed")
@@ -186,6 +259,7 @@ def apply_job(maker: sessionmaker, *, job_id: int, clock: Callable[[], datetime]
                 filename=job.filename,
                 opd_scope_id=job.opd_scope_id,
                 today=now.astimezone(JAKARTA).date(),
+                actor=db.get(User, job.created_by),
             )
             job.total = len(plan.create) + len(plan.update)
 

@@ -92,9 +92,15 @@ class ActivationCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The code itself, encrypted with a key derived from the instance secret, so the OPD's
+    # list can be downloaded again (PDF, then XLSX) without issuing new codes — which would
+    # silently void the printed ones. A leaked database alone reveals no code.
+    sealed: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Set when a newer code for the same person took its place (its own message at /aktivasi).
+    replaced_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
