@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "id"
 
-    # Who signs certificates (printed in the signer block).
-    signer_name: str = "Kepala Dinas Komunikasi dan Informatika"
+    # Who signs certificates and reports: the defaults for what admins set under
+    # Admin › Penandatangan (app/city). No name by default: a title is not a name.
+    signer_name: str | None = None
     signer_nip: str | None = None
     signer_title: str = "Kepala Dinas Komunikasi dan Informatika"
     certificate_prefix: str = "CKP"

@@ -18,6 +18,8 @@ from app.auth.passwords import Hasher
 from app.auth.routes import router as auth_router
 from app.bimtek.routes import router as bimtek_router
 from app.certificates.routes import router as certificates_router
+from app.city import service as city
+from app.city.routes import router as city_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.courses.admin_routes import router as courses_admin_router
 from app.courses.routes import router as courses_router
@@ -66,6 +68,13 @@ def create_app(
                 report = sync_courses(db, root=settings.courses_dir, now=clock())
             for problem in report.problems:
                 log.warning("course problem: %s", problem)
+        with app.state.sessionmaker() as db:
+            if not city.signer(db, settings).complete:
+                # Certificates would carry a blank line for the name until someone sets it.
+                log.warning(
+                    "penandatangan sertifikat belum diatur: isi di Admin › Penandatangan "
+                    "(/admin/kota) atau CAKAP_SIGNER_NAME / CAKAP_SIGNER_NIP"
+                )
         yield
         engine.dispose()
 
@@ -112,6 +121,7 @@ def create_app(
     app.include_router(opds_router, include_in_schema=False)
     app.include_router(rules_router, include_in_schema=False)
     app.include_router(audit_router, include_in_schema=False)
+    app.include_router(city_router, include_in_schema=False)
     app.include_router(bimtek_router, include_in_schema=False)
     app.include_router(reports_router, include_in_schema=False)
     app.include_router(reports_admin_router, include_in_schema=False)

@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import AuthSession, LoginAttempt
 from app.bimtek.models import Attendance, BimtekDay, BimtekQuota, BimtekSession, Nomination
 from app.certificates.models import Certificate, CertificateCounter
+from app.city.models import CityProfile
 from app.courses.models import (
     Course,
     CourseModule,
@@ -33,6 +34,7 @@ __all__ = [
     "BimtekSession",
     "Certificate",
     "CertificateCounter",
+    "CityProfile",
     "Course",
     "CourseModule",
     "CourseQuiz",

@@ -90,6 +90,8 @@ RULES: dict[tuple[str, str], object] = {
     ("POST", "/admin/opd/{opd_id}/status"): ADMIN,
     ("POST", "/admin/opd/impor"): ADMIN,
     ("GET", "/admin/aturan"): ADMIN,
+    ("GET", "/admin/kota"): ADMIN,
+    ("POST", "/admin/kota"): ADMIN,
     ("POST", "/admin/aturan"): ADMIN,
     ("POST", "/admin/aturan/{rule_id}/nonaktif"): ADMIN,
     ("POST", "/admin/aturan/{rule_id}/aktif"): ADMIN,

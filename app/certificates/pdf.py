@@ -20,6 +20,7 @@ from fpdf.enums import Align, XPos, YPos
 from pypdf import PdfReader
 
 from app.certificates.payload import CertificateData, format_code
+from app.city.service import UNSET_NAME
 from app.documents import FONT, add_fonts
 
 ATTACHMENT_NAME = "sertifikat.json"
@@ -209,8 +210,9 @@ def _draw_signer(pdf: FPDF, data: CertificateData) -> None:
     pdf.multi_cell(_SIGNER_WIDTH, 5, data.signer_title, align=Align.C)
     # Room where a printed copy gets its wet signature or stamp.
     pdf.set_xy(_SIGNER_X, pdf.get_y() + 16)
-    pdf.set_font(FONT, "BU", 11)
-    pdf.multi_cell(_SIGNER_WIDTH, 6, data.signer_name, align=Align.C)
+    pdf.set_font(FONT, "BU" if data.signer_name else "", 11)
+    # No name set: a line to write it by hand — never the title a second time.
+    pdf.multi_cell(_SIGNER_WIDTH, 6, data.signer_name or UNSET_NAME, align=Align.C)
     if data.signer_nip:
         pdf.set_x(_SIGNER_X)
         pdf.set_font(FONT, "", 10)

@@ -23,6 +23,7 @@ from app.certificates.models import Certificate, CertificateCounter, Certificate
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
 from app.certificates.signing import KeyStore, canonical_json, sign, verify
+from app.city import service as city
 from app.config import Settings
 from app.courses.models import Course
 from app.db import insert_ignore
@@ -81,6 +82,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     if existing is not None:
         return existing
     settings: Settings = db.info["settings"]
+    signed_by = city.signer(db, settings)
     user = db.get(User, enrolment.user_id)
     course = db.get(Course, enrolment.course_id)
     local_now = now.astimezone(JAKARTA)
@@ -102,9 +104,9 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
         issued_at=now,
         issuer_city=settings.city_name,
         issuer_office=settings.office_name,
-        signer_name=settings.signer_name,
-        signer_nip=settings.signer_nip,
-        signer_title=settings.signer_title,
+        signer_name=signed_by.name or "",
+        signer_nip=signed_by.nip,
+        signer_title=signed_by.title,
     )
     key = key_store(settings).current()
     payload = data.to_payload()

@@ -52,6 +52,7 @@ def opd_completion(
     audience: Annotated[str, typer.Option("--audience", help="all, cpns atau bimtek.")] = "all",
 ) -> None:
     """Capaian per OPD — angka yang sama dengan halaman /laporan untuk filter yang sama."""
+    from app.city import service as city
     from app.cli import console, db_session, err
     from app.config import get_settings
     from app.db import utcnow
@@ -76,8 +77,11 @@ def opd_completion(
         filters = exports.describe_filter(
             f, course_title=queries.course_title(db, f.course_id), opd_name=None
         )
+        signer = city.signer(db, settings)
     if fmt is Format.pdf:
-        body = exports.summary_pdf(summary, settings=settings, filters=filters, generated_at=now)
+        body = exports.summary_pdf(
+            summary, settings=settings, signer=signer, filters=filters, generated_at=now
+        )
     elif fmt is Format.xlsx:
         table = exports.opd_table(summary, filters)
         body = exports.to_xlsx(table, settings=settings, generated_at=now)

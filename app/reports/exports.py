@@ -21,6 +21,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from app.city.service import UNSET_NAME, Signer
 from app.config import Settings
 from app.documents import FONT, add_fonts
 from app.reports.filters import AUDIENCES, STATUSES, ReportFilter
@@ -477,12 +478,13 @@ def summary_pdf(
     summary: OpdSummary,
     *,
     settings: Settings,
+    signer: Signer,
     filters: list[tuple[str, str]],
     generated_at: datetime,
     creation_date: datetime | None = None,
 ) -> bytes:
     """ "Laporan Capaian Pelatihan ASN per OPD": A4 landscape, the table with the city
-    total, a bar chart of completion % per OPD, and the signer block from the settings."""
+    total, a bar chart of completion % per OPD, and the signer block (app.city)."""
     table = opd_table(summary, filters)
     pdf = _ReportPdf(orientation="landscape", unit="mm", format="A4")
     pdf.set_margins(left=12, top=12, right=12)
@@ -498,7 +500,7 @@ def summary_pdf(
     _pdf_header(pdf, table, settings, generated_at)
     _pdf_table(pdf, table)
     _pdf_chart(pdf, summary)
-    _pdf_signer(pdf, settings, generated_at)
+    _pdf_signer(pdf, settings, signer, generated_at)
     return bytes(pdf.output())
 
 
@@ -613,7 +615,7 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + "…"
 
 
-def _pdf_signer(pdf: FPDF, settings: Settings, generated_at: datetime) -> None:
+def _pdf_signer(pdf: FPDF, settings: Settings, signer: Signer, generated_at: datetime) -> None:
     # place and date, title, room for the signature, name, NIP: 5 + 5 + 16 + 5 + 5 mm
     block_w, block_h = 95.0, 36.0
     if pdf.get_y() + block_h + 4 > pdf.h - pdf.b_margin:
@@ -633,15 +635,18 @@ def _pdf_signer(pdf: FPDF, settings: Settings, generated_at: datetime) -> None:
         new_y=YPos.NEXT,
     )
     pdf.set_x(x)
-    pdf.multi_cell(
-        block_w, 5, settings.signer_title, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT
-    )
+    pdf.multi_cell(block_w, 5, signer.title, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_xy(x, pdf.get_y() + 16)  # room for the wet signature and stamp
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(
-        block_w, 5, settings.signer_name, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT
+        block_w,
+        5,
+        signer.name or UNSET_NAME,
+        align=Align.C,
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
     )
-    if settings.signer_nip:
+    if signer.nip:
         pdf.set_x(x)
         pdf.set_font(FONT, "", 9.5)
-        pdf.cell(block_w, 5, f"NIP {settings.signer_nip}", align=Align.C)
+        pdf.cell(block_w, 5, f"NIP {signer.nip}", align=Align.C)

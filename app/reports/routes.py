@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from app.auth.deps import Staff
+from app.city import service as city
 from app.db import SessionDep
 from app.i18n import fmt_number
 from app.i18n import gettext as _
@@ -266,7 +267,11 @@ def export(request: Request, db: SessionDep, user: Staff, tabel: str, fmt: str):
         if tabel == "opd" and fmt == "pdf":
             summary = queries.opd_summary(db, f)
             body = exports.summary_pdf(
-                summary, settings=settings, filters=filters, generated_at=now
+                summary,
+                settings=settings,
+                signer=city.signer(db, settings),
+                filters=filters,
+                generated_at=now,
             )
             return _download(body, fmt, tabel, now)
         table = _export_table(request, db, user, tabel, f, filters)
