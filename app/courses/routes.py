@@ -90,8 +90,7 @@ def resume(db: SessionDep, user: CurrentUser, slug: str):
     item = progress.next_item(progress.outline(db, course=course, enrolment=enrolment))
     if item is None:
         return RedirectResponse(f"/kursus/{slug}", status_code=303)
-    kind = "modul" if item.kind == "module" else "kuis"
-    return RedirectResponse(f"/kursus/{slug}/{kind}/{item.slug}", status_code=303)
+    return RedirectResponse(service.item_url(slug, item), status_code=303)
 
 
 @router.get("/kursus/{slug}/modul/{module_slug}")
@@ -116,6 +115,7 @@ def module_page(request: Request, db: SessionDep, user: CurrentUser, slug: str, 
             "before": before,
             "after": after,
             "enrolment": enrolment,
+            "item_url": service.item_url,
         },
     )
 
@@ -156,10 +156,11 @@ def module_done(request: Request, db: SessionDep, user: CurrentUser, slug: str, 
                 "after": after,
                 "enrolment": enrolment,
                 "items": items,
+                "item_url": service.item_url,
             },
             block="done_box",
         )
-    target = f"/kursus/{slug}/modul/{after.slug}" if after else f"/kursus/{slug}/lanjutkan"
+    target = service.item_url(slug, after) if after else f"/kursus/{slug}/lanjutkan"
     return RedirectResponse(target, status_code=303)
 
 

@@ -148,11 +148,19 @@ def module_version(db: Session, module: ModuleEntry) -> VersionView | None:
     return found
 
 
+def item_url(course_slug: str, item) -> str:
+    """The page of an outline item (module or quiz)."""
+    kind = "modul" if item.kind == "module" else "kuis"
+    return f"/kursus/{course_slug}/{kind}/{item.slug}"
+
+
 def neighbours(items: list, module_id: int) -> tuple[Any, Any]:
-    """Previous and next module in a course outline (progress.outline items; quizzes are
-    reached from the outline itself). Taken from the outline the page loads anyway."""
-    modules = [i for i in items if i.kind == "module"]
-    index = next(i for i, m in enumerate(modules) if m.id == module_id)
-    before = modules[index - 1] if index > 0 else None
-    after = modules[index + 1] if index + 1 < len(modules) else None
+    """Previous and next item (module or quiz) around a module in the course outline
+    (progress.outline items), so "next" never skips the quiz that follows a module. Taken
+    from the outline the page loads anyway."""
+    index = next(
+        i for i, item in enumerate(items) if item.kind == "module" and item.id == module_id
+    )
+    before = items[index - 1] if index > 0 else None
+    after = items[index + 1] if index + 1 < len(items) else None
     return before, after

@@ -263,11 +263,12 @@ def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list
 
 
 def next_item(items: list[OutlineItem]) -> OutlineItem | None:
-    """Where "Lanjutkan" goes: the first item not finished yet."""
-    for item in items:
-        if item.status != "selesai":
-            return item
-    return None
+    """Where "Lanjutkan" goes: the first required item not finished yet — optional quizzes
+    stay in the outline for who wants them — else the first unfinished one."""
+    unfinished = [item for item in items if item.status != "selesai"]
+    return next((item for item in unfinished if item.required), None) or next(
+        iter(unfinished), None
+    )
 
 
 def my_enrolments(db: Session, *, user_id: int) -> list[Enrolment]:
