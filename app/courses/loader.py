@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -149,11 +149,18 @@ def load_course(
     items = [_load_item(folder, entry, module_slugs, assets) for entry in entries]
     cover = _check_cover(folder, doc, yaml_path)
     required = _required(folder, doc, spec, entries, yaml_path)
+    prerequisites = _prerequisites(folder, doc, spec, yaml_path)
 
     problems = sorted(set(folder.problems))
     if spec is None or folder.has_errors or required is None:
         return None, problems
-    loaded = [item for item in items if item is not None]
+    loaded = [
+        replace(item, requires=prerequisites.get(item.slug, ()))
+        if isinstance(item, LoadedQuiz)
+        else item
+        for item in items
+        if item is not None
+    ]
     course = LoadedCourse(
         slug=course_dir.name,
         title=spec.title,
@@ -323,6 +330,42 @@ def _check_cover(folder: _Folder, doc: YamlDoc | None, yaml_path: Path) -> str |
         folder.add(yaml_path, line, f"sampul '{cover}' harus berupa gambar ({allowed})")
         return None
     return target.path
+
+
+def _prerequisites(
+    folder: _Folder, doc: YamlDoc | None, spec: CourseFile | None, yaml_path: Path
+) -> dict[str, tuple[str, ...]]:
+    """Each quiz's resolved `requires`: quiz slug -> ("module:slug" | "quiz:slug", ...)."""
+    if spec is None or doc is None:
+        return {}
+    order = [(item.kind, item.slug) for item in spec.items]
+    resolved: dict[str, tuple[str, ...]] = {}
+    for index, item in enumerate(spec.items):
+        if item.requires is None:
+            continue
+        if item.requires == "modules":
+            keys = [f"module:{slug}" for kind, slug in order if kind == "module"]
+        elif item.requires == "previous":
+            keys = [f"{kind}:{slug}" for kind, slug in order[:index]]
+        else:
+            keys = []
+            for position, slug in enumerate(item.requires):
+                line = doc.line_of(("items", index, "requires", position))
+                kinds = [kind for kind, listed in order if listed == slug]
+                if not kinds:
+                    folder.add(yaml_path, line, f"requires: '{slug}' bukan item kursus ini")
+                elif slug == item.slug and kinds == ["quiz"]:
+                    folder.add(yaml_path, line, "requires: kuis tidak dapat mensyaratkan dirinya")
+                elif len(kinds) > 1:
+                    folder.add(
+                        yaml_path, line, f"requires: '{slug}' adalah nama modul dan kuis sekaligus"
+                    )
+                else:
+                    keys.append(f"{kinds[0]}:{slug}")
+        resolved[item.slug] = tuple(
+            key for key in dict.fromkeys(keys) if key != f"quiz:{item.slug}"
+        )
+    return resolved
 
 
 def _required(

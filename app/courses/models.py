@@ -85,6 +85,9 @@ class CourseQuiz(Base):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     required: Mapped[bool] = mapped_column(default=True)
+    # What must be finished before it can be started ("module:slug" / "quiz:slug"); from the
+    # course file's `requires`. None: nothing.
+    requires: Mapped[list[str] | None] = mapped_column(JSON)
     archived: Mapped[bool] = mapped_column(default=False)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("quiz_versions.id", use_alter=True)

@@ -64,11 +64,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _requires(value: Any) -> Any:
+    if value in ("modules", "previous") or isinstance(value, list):
+        return value
+    raise PydanticCustomError(
+        "requires", "harus 'modules', 'previous', atau daftar slug, mis. [spbe-dasar]"
+    )
+
+
+# `requires` of a quiz: what must be finished before it can be started. "modules": every
+# module of the course; "previous": every item listed before it; or a list of item slugs.
+Requires = Annotated[Literal["modules", "previous"] | list[Slug], BeforeValidator(_requires)]
+
+
 class CourseItem(_Strict):
     """One entry of `items`: exactly one of `module: slug` or `quiz: slug`."""
 
     module: Slug | None = None
     quiz: Slug | None = None
+    requires: Requires | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -84,6 +98,10 @@ class CourseItem(_Strict):
         if (self.module is None) == (self.quiz is None):
             raise PydanticCustomError(
                 "item_kind", "setiap item harus berisi tepat satu kunci: 'module' atau 'quiz'"
+            )
+        if self.requires is not None and self.quiz is None:
+            raise PydanticCustomError(
+                "requires_on_module", "'requires' hanya untuk kuis (modul selalu dapat dibaca)"
             )
         return self
 
@@ -153,6 +171,8 @@ class LoadedQuiz:
     slug: str
     quiz: Quiz
     content_hash: str
+    # Items to finish before starting it, as "module:slug" / "quiz:slug" (resolved `requires`).
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class QuizEntry:
     position: int
     title: str
     required: bool
+    requires: tuple[str, ...]  # "module:slug" / "quiz:slug" to finish before starting it
 
 
 @dataclass(frozen=True)
@@ -109,13 +110,14 @@ def structure(db: Session, course: Course) -> Structure:
                 CourseQuiz.position,
                 CourseQuiz.title,
                 CourseQuiz.required,
+                CourseQuiz.requires,
             )
             .where(CourseQuiz.course_id == course.id, CourseQuiz.archived.is_(False))
             .order_by(CourseQuiz.position)
         ).all()
         found = Structure(
             tuple(ModuleEntry(*row) for row in modules),
-            tuple(QuizEntry(*row) for row in quizzes),
+            tuple(QuizEntry(*row[:5], tuple(row[5] or ())) for row in quizzes),
         )
         # On PostgreSQL each statement sees its own snapshot: a sync that committed after
         # the course row was read would file the new structure under the old hash, wrong

@@ -201,6 +201,7 @@ def _apply_quiz(db, course_row, quizzes, item: LoadedQuiz, position, course, now
     quiz.position = position
     quiz.title = item.quiz.title
     quiz.required = item.slug in course.required_quizzes
+    quiz.requires = list(item.requires) or None
     quiz.archived = False
     db.flush()
     version = db.scalar(

@@ -219,6 +219,8 @@ class OutlineItem:
     required: bool
     status: str  # belum | sedang | selesai
     updated: bool  # finished on an older version of the material
+    # Titles of the items still to finish before this quiz can be started (`requires`).
+    waiting_for: tuple[str, ...] = ()
 
 
 def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list[OutlineItem]:
@@ -259,16 +261,30 @@ def outline(db: Session, *, course: Course, enrolment: Enrolment | None) -> list
                 OutlineItem("quiz", q.id, q.slug, q.title, None, q.required, status, False),
             )
         )
-    return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+    ordered = [item for _, item in sorted(items, key=lambda pair: pair[0])]
+    by_key = {f"{item.kind}:{item.slug}": item for item in ordered}
+    for q in current.quizzes:
+        if q.requires:
+            quiz = by_key[f"quiz:{q.slug}"]
+            quiz.waiting_for = tuple(
+                by_key[key].title
+                for key in q.requires
+                if key in by_key and by_key[key].status != "selesai"
+            )
+    return ordered
 
 
 def next_item(items: list[OutlineItem]) -> OutlineItem | None:
     """Where "Lanjutkan" goes: the first required item not finished yet — optional quizzes
     stay in the outline for who wants them — else the first unfinished one."""
     unfinished = [item for item in items if item.status != "selesai"]
-    return next((item for item in unfinished if item.required), None) or next(
+    target = next((item for item in unfinished if item.required), None) or next(
         iter(unfinished), None
     )
+    if target is not None and target.waiting_for:
+        # A quiz that cannot be started yet: go to the first thing it waits for.
+        target = next((i for i in unfinished if i.title in target.waiting_for), target)
+    return target
 
 
 def my_enrolments(db: Session, *, user_id: int) -> list[Enrolment]:

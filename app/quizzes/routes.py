@@ -74,6 +74,10 @@ def quiz_page(request: Request, db: SessionDep, user: CurrentUser, slug: str, qu
             "key_seen": service.KEY_SEEN_MESSAGE
             if keys.has_seen(db, user_id=user.id, quiz_id=quiz.id)
             else None,
+            # `requires` not met yet: the page says what comes first instead of "Mulai".
+            "waiting": service.prerequisite_message(waiting)
+            if (waiting := service.waiting_for(db, enrolment=enrolment, quiz=quiz))
+            else None,
         },
     )
 

@@ -103,6 +103,21 @@ def get_attempt(db: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | 
     return attempt
 
 
+def waiting_for(db: Session, *, enrolment: Enrolment, quiz: CourseQuiz) -> tuple[str, ...]:
+    """Titles of what the learner must still finish before starting `quiz` (`requires`)."""
+    if not quiz.requires:
+        return ()
+    items = progress.outline(db, course=quiz.course, enrolment=enrolment)
+    item = next((i for i in items if i.kind == "quiz" and i.id == quiz.id), None)
+    return item.waiting_for if item else ()
+
+
+def prerequisite_message(waiting: tuple[str, ...]) -> str:
+    return _("Kuis ini baru dapat dimulai setelah Anda menyelesaikan: %(items)s.") % {
+        "items": ", ".join(waiting)
+    }
+
+
 def start_attempt(
     db: Session, *, enrolment: Enrolment, quiz: CourseQuiz, now: datetime
 ) -> QuizAttempt:
@@ -111,6 +126,8 @@ def start_attempt(
     Refused (KeySeen) to anyone who has been shown the quiz's answer key."""
     if keys.has_seen(db, user_id=enrolment.user_id, quiz_id=quiz.id):
         raise KeySeen(_(KEY_SEEN_MESSAGE))
+    if waiting := waiting_for(db, enrolment=enrolment, quiz=quiz):
+        raise QuizError(prerequisite_message(waiting))
     write_locked(db)
     if db.get_bind().dialect.name == "postgresql":
         # Serialise starts per learner and quiz: lock the enrolment row.
