@@ -160,6 +160,8 @@ def demo(
         if not demo_data.is_empty(db):
             if if_empty:
                 console.print("Database sudah berisi data; data demo dilewati.")
+                # `make run` again: show the logins of the demo city loaded earlier.
+                _print_demo_accounts(demo_data.accounts(db))
                 return
             _fail("database sudah berisi pengguna; data demo hanya untuk database kosong.", 1)
         accounts = demo_data.load(db, hasher=_hasher(), people=people)
@@ -172,6 +174,14 @@ def demo(
                 f"{counts['users']:,} ASN, {counts['enrolments']:,} pendaftaran, "
                 f"{counts['certificates']:,} sertifikat ditambahkan."
             )
+    _print_demo_accounts(accounts)
+
+
+def _print_demo_accounts(accounts) -> None:
+    from app import demo as demo_data
+
+    if not accounts:
+        return
     table = Table(title="Akun demo (kata sandi sama untuk semua: " + demo_data.DEMO_PASSWORD + ")")
     table.add_column("Peran")
     table.add_column("NIP (login)")
@@ -182,8 +192,8 @@ def demo(
 
 
 def _after_demo(db) -> None:
-    """Load the shipped courses and give demo learners some progress to look at."""
-    from app import demo as demo_data
+    """Load the shipped courses and play the demo city's activity (app.demo_activity)."""
+    from app import demo_activity
     from app.courses.sync import sync_courses
     from app.db import utcnow
 
@@ -191,7 +201,7 @@ def _after_demo(db) -> None:
     if report.errors:
         for problem in report.errors:
             err.print(str(problem), markup=False)
-    demo_data.progress(db, now=utcnow())
+    demo_activity.progress(db, now=utcnow())
 
 
 @user_app.command("create")

@@ -1,4 +1,9 @@
-"""Demo data: a city's OPDs, a few dozen ASN with valid-format NIPs and one account per role."""
+"""Demo data: a city's OPDs, a few dozen ASN with valid-format NIPs, one account per role
+(plus a bimtek facilitator), and activity that makes every report show something: learners
+at every stage, a bimtek session running today, certificates over the past year.
+
+Activity goes through the real services (enrolment, module completion, quiz attempts,
+nominations, attendance, revocation), so certificates are issued and signed as in use."""
 
 from __future__ import annotations
 
@@ -76,6 +81,25 @@ class DemoAccount:
     name: str
 
 
+# The demo accounts, in the order they are printed; found again by their e-mail.
+ACCOUNT_ROLES = ("admin", "kominfo", "opd_admin", "learner", "fasilitator")
+
+
+def demo_email(role: str) -> str:
+    return f"{role.replace('_', '')}@demo.cakap.id"
+
+
+def accounts(db: Session) -> list[DemoAccount]:
+    """The demo accounts present in the database, found by their e-mail addresses."""
+    emails = {demo_email(role): role for role in ACCOUNT_ROLES}
+    users = {u.email: u for u in db.scalars(select(User).where(User.email.in_(emails)))}
+    return [
+        DemoAccount(role=role, login=user.nip or user.email, name=user.full_name)
+        for email, role in emails.items()
+        if (user := users.get(email)) is not None
+    ]
+
+
 def demo_nip(rng: random.Random, *, gender: int | None = None, tmt_year: int | None = None) -> str:
     birth_year = rng.randint(1975, 2000)
     tmt = tmt_year or min(2025, birth_year + rng.randint(22, 30))
@@ -122,7 +146,7 @@ def load(db: Session, *, hasher: Hasher, people: int = 36, seed: int = 2026) -> 
             db,
             full_name=name,
             nip=nip,
-            email=f"{role.replace('_', '')}@demo.cakap.id",
+            email=demo_email(role),
             opd=opd,
             roles=roles,
             password_hash=shared_hash,
@@ -133,52 +157,20 @@ def load(db: Session, *, hasher: Hasher, people: int = 36, seed: int = 2026) -> 
         accounts.append(DemoAccount(role=role, login=nip, name=name))
     for i in range(people):
         status = EmploymentStatus.CPNS if i % 3 == 0 else EmploymentStatus.PNS
-        create_user(
+        # The second person (a PNS) facilitates the demo bimtek: a login of their own.
+        facilitator = i == 1
+        user = create_user(
             db,
             full_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             nip=unique_nip(tmt_year=2025 if status is EmploymentStatus.CPNS else None),
+            email=demo_email("fasilitator") if facilitator else None,
             opd=opds[i % len(opds)],
             password_hash=shared_hash,
             jabatan=rng.choice(JABATAN),
             golongan=rng.choice(["III/a", "III/b", "III/c", "II/c"]),
             status=status,
         )
+        if facilitator:
+            accounts.append(DemoAccount(role="fasilitator", login=user.nip, name=user.full_name))
     db.commit()
     return accounts
-
-
-def progress(db: Session, *, now) -> None:
-    """Enrol demo people in the shipped courses with varied progress (CPNS in onboarding)."""
-    from datetime import timedelta
-
-    from app.courses.models import Course, CourseModule
-    from app.progress import service as progress_service
-
-    rng = random.Random(7)
-    courses = {c.slug: c for c in db.scalars(select(Course).where(Course.archived.is_(False)))}
-    onboarding = courses.get("orientasi-digital-cpns")
-    if onboarding is None:
-        return
-    modules = list(
-        db.scalars(
-            select(CourseModule)
-            .where(CourseModule.course_id == onboarding.id, CourseModule.archived.is_(False))
-            .order_by(CourseModule.position)
-        )
-    )
-    people = db.scalars(
-        select(User).where(User.employment_status == EmploymentStatus.CPNS).order_by(User.id)
-    ).all()
-    for person in people:
-        enrolment = progress_service.enrol(
-            db,
-            user_id=person.id,
-            course=onboarding,
-            now=now - timedelta(days=20),
-            source="assigned",
-            due_date=(now + timedelta(days=rng.randint(-5, 30))).date(),
-        )
-        for module in modules[: rng.randint(0, len(modules))]:
-            progress_service.mark_completed(
-                db, enrolment=enrolment, module=module, now=now - timedelta(days=rng.randint(0, 15))
-            )
