@@ -59,12 +59,31 @@ def pick_locale(value: str | None) -> str:
     return value if value in LOCALES else DEFAULT_LOCALE
 
 
+# Times as Indonesian offices write them: "3 Desember 2026, 14.05 WIB" — never seconds,
+# never "3/12/26" (Babel's short and medium styles).
+_DATETIME_PATTERNS = {
+    "full": "EEEE, d MMMM y, HH.mm",
+    "long": "d MMMM y, HH.mm",
+    "medium": "d MMM y, HH.mm",
+    "short": "d MMM y, HH.mm",
+}
+# The zone's name in the city's usage (Babel would say "GMT+07:00").
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
 def fmt_date(value: date | datetime | None, style: str = "long") -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value, style, tzinfo=TIMEZONE, locale=current_locale.get())
-    return format_date(value, style, locale=current_locale.get())
+        pattern = _DATETIME_PATTERNS.get(style, _DATETIME_PATTERNS["long"])
+        text = format_datetime(value, pattern, tzinfo=_tz(), locale=current_locale.get())
+        return f"{text} {ZONE_NAMES.get(TIMEZONE, TIMEZONE)}"
+    return format_date(value, "medium" if style == "short" else style, locale=current_locale.get())
 
 
 def fmt_day(value: datetime | None) -> str:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 import app.models  # noqa: F401  (all models, and services that hook into progress)
 from app import errors
@@ -39,7 +38,7 @@ from app.request_limits import BodySizeLimitMiddleware
 from app.users.activation_list_routes import router as activation_list_router
 from app.users.activation_routes import router as activation_router
 from app.users.admin_routes import router as users_admin_router
-from app.web import RequestContextMiddleware
+from app.web import CachedStaticFiles, RequestContextMiddleware
 
 log = logging.getLogger("cakap")
 
@@ -107,7 +106,9 @@ def create_app(
         secure_cookies=settings.secure_cookies,
         logger=RequestLogger(json_format=settings.log_json),
     )
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
+    app.mount(
+        "/static", CachedStaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static"
+    )
     app.include_router(ops_router, include_in_schema=False)
     app.include_router(auth_router, include_in_schema=False)
     app.include_router(home_router, include_in_schema=False)

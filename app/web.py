@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
@@ -17,9 +18,10 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, labels
 from app.auth.csrf import token_for
 from app.config import PROJECT_ROOT
+from app.users.nip import mask_nip
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
 ANON_COOKIE = "cakap_anon"
@@ -36,6 +38,7 @@ templates = Jinja2Blocks(
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 templates.env.filters.update(tanggal=i18n.fmt_date, hari=i18n.fmt_day, angka=i18n.fmt_number)
 templates.env.globals["LOCALES"] = i18n.LOCALES
+templates.env.filters["label"] = labels.label
 _markdown = MarkdownIt("js-default").enable("table")
 
 
@@ -56,6 +59,8 @@ def excel_csv(query: str) -> str:
 
 
 templates.env.filters["excel"] = excel_csv
+# NIPs on screens others can see (the projected attendance screen): first and last digits.
+templates.env.filters["samarkan"] = mask_nip
 templates.env.filters["markdown"] = markdown_html
 templates.env.filters["markdown_inline"] = markdown_inline
 
@@ -71,6 +76,17 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
 ]
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a Cache-Control header: browsers keep CSS, JS and fonts for an
+    hour and then revalidate with the ETag StaticFiles already sends (file names carry no
+    version, so a longer lifetime would keep old CSS after an upgrade)."""
+
+    def file_response(self, *args, **kwargs) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+        return response
 
 
 async def posted_form(request: Request) -> FormData:

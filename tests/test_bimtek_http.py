@@ -492,6 +492,9 @@ def test_facilitator_screen_and_manual_attendance_audited(client, make_client, p
     assert re.search(r'id="short-code"[^>]*>[0-9A-HJKMNP-TV-Z]{6}<', page.text)
     assert "<svg" in page.text and "0 / 1" not in page.text
     assert page.headers["cache-control"] == "no-store"
+    # The screen is projected in the room: NIPs of people not yet present are masked.
+    assert NIPS["alice"] not in page.text
+    assert NIPS["alice"][:4] + "x" * 10 + NIPS["alice"][-4:] in page.text
     qr = client.get(screen + "/kode", headers={"HX-Request": "true"})
     assert 'id="qr-box"' in qr.text and "<html" not in qr.text and "<svg" in qr.text
     live = client.get(screen + "/hadir", headers={"HX-Request": "true"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.audit.sentences import action_name, sentences
 from app.auth.deps import Admin
 from app.db import SessionDep
 from app.users.models import User
@@ -63,10 +64,10 @@ def audit_log(
         request,
         "admin/audit.html",
         {
-            "rows": rows[:PAGE],
+            "rows": list(zip(rows[:PAGE], sentences(db, rows[:PAGE]), strict=True)),
             "more": len(rows) > PAGE,
             "page": page,
-            "actions": actions,
+            "actions": [(a, action_name(a)) for a in actions],
             "filters": {
                 "pengguna": pengguna,
                 "aksi": aksi,

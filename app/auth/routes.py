@@ -10,18 +10,13 @@ from app.auth import service, sessions
 from app.auth.deps import AuthDep, CurrentUser
 from app.auth.service import LoginOutcome
 from app.db import SessionDep
-from app.i18n import N_
+from app.labels import LABELS
 from app.users.models import Role
 from app.web import LANG_COOKIE, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 
-ROLE_LABELS = {
-    Role.learner: N_("Peserta"),
-    Role.opd_admin: N_("Admin OPD"),
-    Role.kominfo: N_("Diskominfo"),
-    Role.admin: N_("Administrator"),
-}
+ROLE_LABELS = {r: LABELS["role"][r.value] for r in Role}
 
 
 def _safe_next(value: str | None) -> str:

@@ -18,8 +18,8 @@ from app.bimtek import checkin, documents, forms, service
 from app.bimtek.models import AttendanceMethod, BimtekDay, BimtekSession, Nomination
 from app.bimtek.models import NominationStatus as Status
 from app.db import SessionDep
-from app.i18n import N_
 from app.i18n import gettext as _
+from app.labels import LABELS
 from app.users.models import Role, User
 from app.web import FormDep, client_ip, is_htmx, redirect_after_post, render
 
@@ -28,13 +28,8 @@ router = APIRouter()
 # Nominating and deciding on nominations: OPD admins (their own OPD) and admins.
 Nominator = Annotated[User, Depends(require_role(Role.opd_admin))]
 
-STATUS_LABELS = {
-    Status.pending: N_("menunggu persetujuan"),
-    Status.confirmed: N_("terkonfirmasi"),
-    Status.waitlisted: N_("daftar tunggu"),
-    Status.withdrawn: N_("mengundurkan diri"),
-    Status.rejected: N_("ditolak"),
-}
+# The labels live in app.labels (one place for every stored value shown to people).
+STATUS_LABELS = {s: LABELS["nomination_status"][s.value] for s in Status}
 STATUS_TAGS = {
     Status.pending: "warn",
     Status.confirmed: "ok",
@@ -42,11 +37,7 @@ STATUS_TAGS = {
     Status.withdrawn: "",
     Status.rejected: "err",
 }
-METHOD_LABELS = {
-    AttendanceMethod.qr: N_("kode QR"),
-    AttendanceMethod.code: N_("kode"),
-    AttendanceMethod.manual: N_("manual"),
-}
+METHOD_LABELS = {m: LABELS["attendance_method"][m.value] for m in AttendanceMethod}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

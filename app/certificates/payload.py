@@ -29,6 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from app.users.nip import mask_nip  # noqa: F401  (part of this module's API)
+
 PAYLOAD_VERSION = 1
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -40,7 +42,6 @@ _CODE_RE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 
 _SCORE_RE = re.compile(r"-?[0-9]+\.[0-9]{2}")
 
-_NIP_VISIBLE = 4  # digits shown at each end of a masked NIP
 _TWO_PLACES = Decimal("0.01")
 
 
@@ -134,15 +135,6 @@ def _parse_utc(text: str) -> datetime:
     if not text.endswith("Z"):
         raise ValueError("issued_at must be UTC with a trailing Z")
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-def mask_nip(nip: str) -> str:
-    """NIP with only the first and last four digits visible, for public pages."""
-    digits = re.sub(r"\s+", "", nip)
-    if len(digits) <= 2 * _NIP_VISIBLE:
-        return "x" * len(digits)  # too short to show any part without showing most of it
-    hidden = len(digits) - 2 * _NIP_VISIBLE
-    return digits[:_NIP_VISIBLE] + "x" * hidden + digits[-_NIP_VISIBLE:]
 
 
 def new_code() -> str:

@@ -275,7 +275,12 @@ def apply_job(maker: sessionmaker, *, job_id: int, clock: Callable[[], datetime]
             job.processed = job.total
             job.finished_at = clock()
             record(
-                db, action="import.applied", actor_id=job.created_by, target=job.filename, **counts
+                db,
+                action="import.applied",
+                actor_id=job.created_by,
+                target=job.filename,
+                job=job.id,
+                **counts,
             )
             db.commit()
         except Exception:

@@ -90,3 +90,15 @@ def nik_problem(raw: str) -> str | None:
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return "digit 7–12 NIK bukan tanggal lahir yang masuk akal"
     return None
+
+
+_NIP_VISIBLE = 4  # digits shown at each end of a masked NIP
+
+
+def mask_nip(nip: str) -> str:
+    """NIP with only the first and last four digits visible, for pages others can see."""
+    digits = re.sub(r"\s+", "", nip)
+    if len(digits) <= 2 * _NIP_VISIBLE:
+        return "x" * len(digits)  # too short to show any part without showing most of it
+    hidden = len(digits) - 2 * _NIP_VISIBLE
+    return digits[:_NIP_VISIBLE] + "x" * hidden + digits[-_NIP_VISIBLE:]

@@ -1,0 +1,28 @@
+"""Dates and times as Indonesian offices write them (pilot finding 14): long dates, HH.MM and
+the zone's name; never seconds, never "3/12/26"."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app import i18n
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("full", "Kamis, 3 Desember 2026, 14.05 WIB"),
+        ("long", "3 Desember 2026, 14.05 WIB"),
+        ("medium", "3 Des 2026, 14.05 WIB"),
+        ("short", "3 Des 2026, 14.05 WIB"),
+    ],
+)
+def test_times_have_no_seconds_and_name_the_zone(style, expected):
+    assert i18n.fmt_date(datetime(2026, 12, 3, 7, 5, 33, tzinfo=UTC), style) == expected
+
+
+def test_dates_are_never_numeric_only():
+    assert i18n.fmt_date(date(2026, 12, 3), "short") == "3 Des 2026"
+    assert i18n.fmt_date(date(2026, 12, 3)) == "3 Desember 2026"
