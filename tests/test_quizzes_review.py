@@ -7,8 +7,12 @@ import shutil
 
 import pytest
 
-from tests.test_quizzes_http import FIXTURES, _answer_all_correctly, _enrol_and_start
-from tests.test_quizzes_http import app  # noqa: F401  (uses the courses_dir below)
+from tests.test_quizzes_http import (
+    FIXTURES,
+    _answer_all_correctly,
+    _enrol_and_start,
+    app,  # noqa: F401  (uses the courses_dir below)
+)
 
 
 @pytest.fixture
