@@ -500,6 +500,9 @@ def test_facilitator_screen_and_manual_attendance_audited(client, make_client, p
     live = client.get(screen + "/hadir", headers={"HX-Request": "true"})
     assert 'id="attendance-live"' in live.text and "<html" not in live.text
     assert re.search(r'id="present-count">0</strong> / 1', live.text)
+    # The manual list comes with every poll (out of band), so it follows check-ins.
+    assert 'id="manual-attendance" hx-swap-oob="true"' in live.text
+    assert "Alice Rahmawati" in live.text.split('id="manual-attendance"')[1]
 
     # who may open the screen: facilitators, Diskominfo, admins — not learners or OPD admins
     for who, expected in (("alice", 403), ("olga", 403), ("kiki", 200), ("adi", 200)):
@@ -526,6 +529,9 @@ def test_facilitator_screen_and_manual_attendance_audited(client, make_client, p
     assert "Alice Rahmawati" in live.text and re.search(
         r'id="present-count">1</strong> / 1', live.text
     )
+    # ... and has left the manual list (now empty and hidden) without a page reload.
+    manual = live.text.split('id="manual-attendance"')[1]
+    assert "Alice Rahmawati" not in manual and manual.startswith(' hx-swap-oob="true" hidden')
 
     r = client.submit(screen + "/manual", {"peserta": str(people.bob.id)}, page=screen)
     assert r.status_code == 422 and "bukan peserta terkonfirmasi" in r.text

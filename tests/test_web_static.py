@@ -13,3 +13,16 @@ def test_favicon_and_static_caching(client):
     assert "etag" in css.headers
     again = client.get("/static/app.css", headers={"If-None-Match": css.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_people_managers_find_people_and_import_in_the_menu(make_client, people):
+    import re
+
+    from tests.conftest import NIPS
+
+    for who, expected in (("olga", True), ("adi", True), ("kiki", False), ("alice", False)):
+        c = make_client()
+        c.login(NIPS[who])
+        nav = re.search(r'<nav aria-label="Menu utama">(.*?)</nav>', c.get("/").text, re.S)
+        links = nav.group(1)
+        assert ('href="/admin/pengguna"' in links and 'href="/admin/impor"' in links) is expected
