@@ -37,6 +37,7 @@ from app.reports.routes import router as reports_router
 from app.request_limits import BodySizeLimitMiddleware
 from app.users.activation_list_routes import router as activation_list_router
 from app.users.activation_routes import router as activation_router
+from app.users.add_person_routes import router as add_person_router
 from app.users.admin_routes import router as users_admin_router
 from app.web import CachedStaticFiles, RequestContextMiddleware
 
@@ -116,6 +117,8 @@ def create_app(
     app.include_router(courses_admin_router, include_in_schema=False)
     app.include_router(quizzes_router, include_in_schema=False)
     app.include_router(certificates_router, include_in_schema=False)
+    # Before the people pages: "/admin/pengguna/baru" is no user id.
+    app.include_router(add_person_router, include_in_schema=False)
     app.include_router(users_admin_router, include_in_schema=False)
     app.include_router(activation_router, include_in_schema=False)
     app.include_router(activation_list_router, include_in_schema=False)

@@ -73,6 +73,8 @@ RULES: dict[tuple[str, str], object] = {
     ("POST", "/admin/pengguna/{user_id}/peran"): ADMIN,
     ("POST", "/admin/pengguna/{user_id}/reset"): MANAGERS,
     ("GET", "/admin/impor"): MANAGERS,
+    ("GET", "/admin/pengguna/baru"): MANAGERS,
+    ("POST", "/admin/pengguna/baru"): MANAGERS,
     ("POST", "/admin/impor"): MANAGERS,
     ("GET", "/admin/impor/{job_id}"): MANAGERS,
     ("GET", "/admin/impor/templat.{fmt}"): MANAGERS,
