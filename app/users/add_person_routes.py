@@ -67,7 +67,7 @@ def add_person(request: Request, form: FormDep, db: SessionDep, user: OpdManager
         if opd is None:
             raise HTTPException(403, _("Akun Anda tidak terhubung ke OPD mana pun."))
         values["opd"] = opd.code
-    content = csv_bytes([list(FIELDS.values()), list(values.values())], delimiter=";")
+    content = _one_row_file(values)
     try:
         job = importing.create_job(
             db, actor=user, content=content, filename="tambah-pegawai.csv", now=_now(request)
@@ -88,6 +88,11 @@ def add_person(request: Request, form: FormDep, db: SessionDep, user: OpdManager
     if person is None:  # the apply failed; the job page says why
         return redirect_after_post(request, f"/admin/impor/{job.id}")
     return redirect_after_post(request, f"/admin/pengguna/{person.id}?baru=1")
+
+
+def _one_row_file(values: dict[str, str]) -> bytes:
+    """The form as the one-row CSV file the importer reads (never sent to anyone)."""
+    return csv_bytes([list(FIELDS.values()), [values[key] for key in FIELDS]], delimiter=";")
 
 
 def _now(request):
