@@ -5,14 +5,10 @@ uvicorn server; they synchronise on events in a wrapped hasher, never on sleeps.
 from __future__ import annotations
 
 import re
-import socket
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 
 import httpx2 as httpx
-import uvicorn
 from passlib.hash import argon2
 from sqlalchemy import func, select
 
@@ -21,29 +17,9 @@ from app.auth.passwords import Hasher
 from app.config import Settings
 from app.main import create_app
 from app.users.models import User
-from tests.conftest import CSRF_RE, NIPS, PASSWORD, Browser
+from tests.conftest import CSRF_RE, NIPS, PASSWORD, Browser, serving
 
 WRONG = "salah-sekali"
-
-
-@contextmanager
-def live_server(app):
-    """Serve `app` on a free loopback port in a thread; yields the base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # start-up poll, not synchronisation of the test itself
-        assert time.monotonic() < deadline and thread.is_alive(), "live server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 class Anonymous:
@@ -88,7 +64,7 @@ def test_parallel_burst_verifies_at_most_the_budget(app, people, clock):
     budget = app.state.settings.login_max_failures
     gate = GatedHasher(app.state.hasher)
     app.state.hasher = gate
-    with live_server(app) as base, ThreadPoolExecutor(41) as pool:
+    with serving(app) as base, ThreadPoolExecutor(41) as pool:
         visitor = Anonymous(base)
         try:
             wrong = [pool.submit(visitor.login, NIPS["bob"], WRONG) for _ in range(40)]
@@ -143,7 +119,7 @@ def test_busy_hashing_slots_answer_429_with_retry_after(settings, people, clock,
     app = create_app(settings, clock=clock)
     blocker = BlockingContext(app.state.hasher.ctx)
     app.state.hasher.ctx = blocker
-    with live_server(app) as base, ThreadPoolExecutor(2) as pool:
+    with serving(app) as base, ThreadPoolExecutor(2) as pool:
         kiki = Browser(app, base_url="http://testserver")
         with kiki:
             kiki.login(NIPS["kiki"])

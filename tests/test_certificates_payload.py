@@ -15,12 +15,12 @@ from app.certificates.payload import (
     CertificateData,
     format_code,
     is_valid_code,
-    mask_nip,
     new_code,
     normalize_code,
     qr_url,
 )
 from app.certificates.signing import SigningKey, key_id, sign
+from app.users.nip import mask_nip
 
 WIB = timezone(timedelta(hours=7))
 

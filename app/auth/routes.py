@@ -10,13 +10,10 @@ from app.auth import service, sessions
 from app.auth.deps import AuthDep, CurrentUser
 from app.auth.service import LoginOutcome
 from app.db import SessionDep
-from app.labels import LABELS
-from app.users.models import Role
+from app.labels import label
 from app.web import LANG_COOKIE, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
-
-ROLE_LABELS = {r: LABELS["role"][r.value] for r in Role}
 
 
 def _safe_next(value: str | None) -> str:
@@ -107,7 +104,7 @@ def logout(request: Request, db: SessionDep, auth: AuthDep):
 
 @router.get("/akun")
 def account_page(request: Request, user: CurrentUser, diubah: int = 0):
-    labels = [i18n.gettext(ROLE_LABELS[r]) for r in sorted(user.roles)]
+    labels = [label(r, "role") for r in sorted(user.roles)]
     flash = i18n.gettext("Kata sandi berhasil diubah.") if diubah else None
     return render(request, "auth/account.html", {"role_labels": labels, "flash": flash})
 
@@ -135,7 +132,7 @@ def change_password(
         user_agent=request.headers.get("user-agent"),
     )
     if problem:
-        labels = [i18n.gettext(ROLE_LABELS[r]) for r in sorted(user.roles)]
+        labels = [label(r, "role") for r in sorted(user.roles)]
         return render(
             request,
             "auth/account.html",

@@ -29,8 +29,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from app.users.nip import mask_nip  # noqa: F401  (part of this module's API)
-
 PAYLOAD_VERSION = 1
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.auth.deps import Admin, OpdManager
 from app.db import SessionDep
 from app.i18n import gettext as _
+from app.labels import label
 from app.opds.models import Opd
 from app.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from app.users import admin, importing
@@ -22,12 +23,8 @@ from app.web import FormDep, client_ip, confirmation, confirmed, redirect_after_
 
 router = APIRouter()
 
-ROLE_CHOICES = [
-    (Role.opd_admin, "Admin OPD"),
-    (Role.kominfo, "Diskominfo"),
-    (Role.admin, "Administrator"),
-]
-ROLE_LABELS = dict(ROLE_CHOICES)
+# The roles an admin can give (learner always stays); labels from the one table.
+GRANTABLE_ROLES = (Role.opd_admin, Role.kominfo, Role.admin)
 
 
 # The acting admin's own password, asked for when an admin manages another admin.
@@ -48,7 +45,7 @@ def _user_page(request, db, user, person, *, issued=None, error=None, status_cod
         {
             "person": person,
             "opds": _opds(db),
-            "role_choices": ROLE_CHOICES,
+            "role_choices": GRANTABLE_ROLES,
             # refused | allowed | reauthenticate: which buttons (and fields) the page shows
             "manage": management(user, person).value,
             "issued": issued,
@@ -195,7 +192,7 @@ def user_roles(request: Request, form: FormDep, db: SessionDep, user: Admin, use
         roles = {Role(value) for value in form.getlist("roles")}
     except ValueError as exc:
         raise HTTPException(422, _("Peran tidak dikenal.")) from exc
-    removed = sorted(ROLE_LABELS[r] for r in person.roles - roles - {Role.learner})
+    removed = sorted(label(r, "role") for r in person.roles - roles - {Role.learner})
     if removed and (
         asked := _ask_first(
             request,
@@ -207,7 +204,7 @@ def user_roles(request: Request, form: FormDep, db: SessionDep, user: Admin, use
                 "%(n)s kehilangan peran %(r)s beserta akses halaman-halamannya, mulai "
                 "permintaan berikutnya."
             )
-            % {"n": person.full_name, "r": ", ".join(_(label) for label in removed)},
+            % {"n": person.full_name, "r": ", ".join(removed)},
             button=_("Ya, cabut peran"),
         )
     ):
