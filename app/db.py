@@ -1,14 +1,13 @@
-"""Engine, declarative base and the per-request session."""
+"""Engine, declarative base, sessions and the small SQL helpers every domain uses.
+
+No HTTP here: the request-bound session dependency lives in app/web/session.py."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -147,11 +146,29 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs) -> Engine:
 CACHE_MAX = 512
 
 
+class Caches:
+    """Facts derived from rows that never change once written (a quiz version's parsed
+    definition, a course's structure), shared by every session of one sessionmaker — so
+    one per app (`app.state.sessionmaker`) or per CLI run, and per database, since ids
+    are only unique within one database (tests use many)."""
+
+    def __init__(self) -> None:
+        self._named: dict[str, dict] = {}
+
+    def named(self, name: str) -> dict:
+        return self._named.setdefault(name, {})
+
+    def clear(self) -> None:
+        self._named.clear()
+
+
 def engine_cache(db: Session, name: str) -> dict:
-    """A dict that lives as long as the session's engine, for facts derived from rows that
-    never change once written (keyed so that a change makes a new key). Per engine, not per
-    process, because ids are only unique within one database (tests use many)."""
-    return db.get_bind().__dict__.setdefault(f"cakap_cache_{name}", {})
+    """The cache `name` of this session's sessionmaker (keyed so that a change makes a
+    new key). A session made without `make_sessionmaker` gets caches of its own."""
+    caches = db.info.get("caches")
+    if caches is None:
+        caches = db.info["caches"] = Caches()
+    return caches.named(name)
 
 
 def remember(cache: dict, key, value):
@@ -165,28 +182,11 @@ def remember(cache: dict, key, value):
 
 def make_sessionmaker(engine: Engine, settings=None) -> sessionmaker[Session]:
     """Sessions carry the instance settings in `session.info["settings"]`, so services
-    deep in a transaction (certificate issuing on completion) can read them."""
-    return sessionmaker(engine, expire_on_commit=False, info={"settings": settings})
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request, used by the route in FastAPI's threadpool.
-
-    An async generator on purpose: FastAPI runs a sync generator's cleanup in the same
-    threadpool, so when every pool thread waits for a database connection (more
-    concurrent requests than connections) no thread is left to close a session and give
-    its connection back — every request then hangs until the pool times out (30 s; found
-    by the answer-save benchmark). Closing is a rollback and a pool check-in: quick
-    enough for the event loop.
-    """
-    session = request.app.state.sessionmaker()
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
+    deep in a transaction (certificate issuing on completion) can read them, and the
+    sessionmaker's shared `Caches` in `session.info["caches"]`."""
+    return sessionmaker(
+        engine, expire_on_commit=False, info={"settings": settings, "caches": Caches()}
+    )
 
 
 def write_locked(session: Session) -> Session:

@@ -1,110 +1,17 @@
-"""Error pages in Bahasa Indonesia (HTML), or JSON for the API."""
+"""The two refusals a service function may raise, whatever calls it (a route, the CLI).
+
+Routes do not translate them one by one: the web layer's error handlers answer 404 and
+403 with the message (app/web/errors.py), the CLI prints it. They subclass LookupError and
+PermissionError for readability at the call site, but only these classes are mapped: a
+stray KeyError or a file's EACCES stays a 500 that gets logged, not a quiet 404/403.
+"""
 
 from __future__ import annotations
 
-import logging
-from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from app.auth.deps import LoginRequired
-from app.auth.passwords import HashBusy
-from app.i18n import gettext as _
-from app.web import is_htmx, render
+class NotFound(LookupError):
+    """The record asked for does not exist (or is not visible to the asker)."""
 
 
-def N_(message: str) -> str:
-    """Mark a constant for extraction; translated where it is shown."""
-    return message
-
-
-log = logging.getLogger("cakap.errors")
-
-TITLES = {
-    400: N_("Permintaan tidak valid"),
-    401: N_("Perlu masuk"),
-    403: N_("Akses ditolak"),
-    404: N_("Halaman tidak ditemukan"),
-    405: N_("Metode tidak diizinkan"),
-    413: N_("Berkas terlalu besar"),
-    422: N_("Data tidak valid"),
-    429: N_("Terlalu banyak permintaan"),
-    500: N_("Terjadi kesalahan"),
-}
-MESSAGES = {
-    403: N_("Anda tidak memiliki akses ke halaman ini."),
-    404: N_("Halaman yang Anda cari tidak ada atau sudah dipindahkan."),
-    405: N_("Alamat ini tidak menerima permintaan seperti itu."),
-    422: N_("Sebagian isian tidak valid. Periksa kembali lalu kirim ulang."),
-    500: N_("Maaf, terjadi kesalahan di server. Tim teknis telah dicatat; silakan coba lagi."),
-}
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def error_response(request: Request, status: int, detail: str | None = None) -> Response:
-    title = _(TITLES.get(status, "Terjadi kesalahan"))
-    message = _(detail) if detail else _(MESSAGES.get(status, title))
-    if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
-    return render(
-        request,
-        "errors/error.html",
-        {"status_code": status, "title": title, "message": message},
-        status_code=status,
-    )
-
-
-def install(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired):
-        # Keep the query string: a scanned check-in QR carries its code there.
-        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target = "/masuk?next=" + quote(back, safe="/")
-        if is_htmx(request):
-            return Response(status_code=200, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
-        response = error_response(request, exc.status_code, detail)
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
-        return error_response(request, 422)
-
-    @app.exception_handler(HashBusy)
-    async def hashing_busy(request: Request, exc: HashBusy):
-        # Every password-hashing slot of this worker stayed busy (a login burst): refuse
-        # instead of queueing more 19 MiB argon2 computations in memory.
-        response = error_response(
-            request,
-            429,
-            N_("Server sedang sibuk memeriksa kata sandi. Coba lagi dalam beberapa detik."),
-        )
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
-    @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
-    async def out_of_range(request: Request, exc: Exception):
-        # An id from the URL beyond the database's integer range cannot name anything.
-        log.info("out-of-range value on %s: %s", request.url.path, type(exc).__name__)
-        return error_response(request, 404)
-
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500)
+class NotAllowed(PermissionError):
+    """The asker may not do this; the message says why, in Indonesian."""

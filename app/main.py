@@ -10,10 +10,8 @@ from datetime import datetime
 from fastapi import Depends, FastAPI
 
 import app.models  # noqa: F401  (all models, and services that hook into progress)
-from app import errors
 from app.audit.routes import router as audit_router
-from app.auth.csrf import csrf_protect
-from app.auth.passwords import Hasher
+from app.auth.passwords import HashBusy, Hasher
 from app.auth.routes import router as auth_router
 from app.bimtek.routes import router as bimtek_router
 from app.certificates.routes import router as certificates_router
@@ -34,12 +32,17 @@ from app.quizzes.routes import router as quizzes_router
 from app.reports.admin_routes import router as reports_admin_router
 from app.reports.api import router as reports_api_router
 from app.reports.routes import router as reports_router
-from app.request_limits import BodySizeLimitMiddleware
 from app.users.activation_list_routes import router as activation_list_router
 from app.users.activation_routes import router as activation_router
 from app.users.add_person_routes import router as add_person_router
 from app.users.admin_routes import router as users_admin_router
-from app.web import CachedStaticFiles, RequestContextMiddleware
+from app.users.nip import mask_nip
+from app.web import CachedStaticFiles, RequestContextMiddleware, errors, templates
+from app.web.csrf import csrf_protect
+from app.web.limits import BodySizeLimitMiddleware
+
+# NIPs on screens others can see (the projected attendance screen): first and last digits.
+templates.env.filters["samarkan"] = mask_nip
 
 log = logging.getLogger("cakap")
 
@@ -131,4 +134,12 @@ def create_app(
     app.include_router(reports_admin_router, include_in_schema=False)
     app.include_router(reports_api_router)
     errors.install(app)
+    # Every password-hashing slot of this worker stayed busy (a login burst): refuse
+    # instead of queueing more 19 MiB argon2 computations in memory.
+    app.add_exception_handler(
+        HashBusy,
+        errors.too_busy(
+            errors.N_("Server sedang sibuk memeriksa kata sandi. Coba lagi dalam beberapa detik.")
+        ),
+    )
     return app

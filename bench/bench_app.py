@@ -44,10 +44,10 @@ import flows  # noqa: E402
 import httpx2 as httpx  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from app.auth.csrf import make_token  # noqa: E402
 from app.auth.passwords import Hasher  # noqa: E402
 from app.auth.sessions import token_hash  # noqa: E402
 from app.config import Settings  # noqa: E402
+from app.web.csrf import make_token  # noqa: E402
 
 RESULTS = BENCH / "results"
 DOC = ROOT / "docs" / "performance.md"

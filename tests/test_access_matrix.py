@@ -13,9 +13,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from app.auth.deps import current_user
-from app.db import get_session
 from app.users.models import ActivationCode, Role, User
 from app.users.service import create_user
+from app.web import get_session
 from tests.conftest import NIPS
 
 PUBLIC, LOGIN = "public", "login"

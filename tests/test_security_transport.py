@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from app.auth.models import LoginAttempt
 from app.certificates.signing import KeyStore
 from app.main import UPLOAD_PATHS, create_app
-from app.request_limits import BodySizeLimitMiddleware
+from app.web.limits import BodySizeLimitMiddleware
 from tests.conftest import NIPS, Browser
 from tests.test_access_matrix import api_routes
 

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.audit.sentences import action_name, sentences
 from app.auth.deps import Admin
-from app.db import SessionDep
 from app.users.models import User
-from app.web import render
+from app.web import SessionDep, render
 
 router = APIRouter()
 PAGE = 100

@@ -8,12 +8,9 @@ from fastapi import Depends, HTTPException, Request
 
 from app.auth import sessions
 from app.auth.models import AuthSession
-from app.db import SessionDep
 from app.users.models import Role, User
-
-
-class LoginRequired(Exception):
-    """Raised for anonymous requests to protected routes; handled as a redirect to login."""
+from app.web import SessionDep
+from app.web.errors import LoginRequired
 
 
 def current_auth(request: Request, db: SessionDep) -> AuthSession | None:

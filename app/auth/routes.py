@@ -3,15 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 
 from app import i18n
 from app.auth import service, sessions
 from app.auth.deps import AuthDep, CurrentUser
 from app.auth.service import LoginOutcome
-from app.db import SessionDep
 from app.labels import label
-from app.web import LANG_COOKIE, client_ip, is_htmx, redirect_after_post, render
+from app.web import LANG_COOKIE, SessionDep, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 
@@ -21,19 +20,6 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/"
-
-
-def _set_session_cookie(request: Request, response: Response, token: str) -> None:
-    settings = request.app.state.settings
-    response.set_cookie(
-        sessions.COOKIE_NAME,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=settings.session_absolute_minutes * 60,
-        path="/",
-    )
 
 
 @router.get("/masuk")
@@ -69,7 +55,7 @@ def login_submit(
         if old:
             sessions.destroy(db, sessions.token_hash(old))
             db.commit()
-        _set_session_cookie(request, response, result.token)
+        sessions.set_cookie(response, result.token, request.app.state.settings)
         response.set_cookie(
             LANG_COOKIE,
             i18n.pick_locale(result.user.locale),
@@ -141,7 +127,7 @@ def change_password(
             status_code=200 if is_htmx(request) else 422,
         )
     response = redirect_after_post(request, "/akun?diubah=1")
-    _set_session_cookie(request, response, token)
+    sessions.set_cookie(response, token, request.app.state.settings)
     return response
 
 

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
+from starlette.responses import Response
 
 from app.auth.models import AuthSession
 from app.config import Settings
 from app.db import write_locked
 from app.users.models import User
+from app.web.cookies import SESSION_COOKIE
 
-COOKIE_NAME = "cakap_session"
+COOKIE_NAME = SESSION_COOKIE
 # Writing last_seen_at on every request would turn every page view into a write;
 # a minute of precision is plenty for an idle timeout counted in hours.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -25,6 +27,19 @@ _WITH_USER = [joinedload(AuthSession.user).joinedload(User.role_rows)]
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Hand the new session's token to the browser (login, activation)."""
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_absolute_minutes * 60,
+        path="/",
+    )
 
 
 def create(

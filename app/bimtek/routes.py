@@ -17,11 +17,10 @@ from app.auth.deps import CurrentUser, Monitor, Staff, require_role
 from app.bimtek import checkin, documents, forms, service
 from app.bimtek.models import AttendanceMethod, BimtekDay, BimtekSession, Nomination
 from app.bimtek.models import NominationStatus as Status
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.labels import LABELS
 from app.users.models import Role, User
-from app.web import FormDep, client_ip, is_htmx, redirect_after_post, render
+from app.web import FormDep, SessionDep, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 

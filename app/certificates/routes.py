@@ -14,11 +14,18 @@ from app.certificates import pades, service
 from app.certificates.models import Certificate
 from app.certificates.payload import format_code
 from app.courses.models import Course
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.users.models import Role
 from app.users.nip import mask_nip
-from app.web import FormDep, client_ip, confirmation, confirmed, redirect_after_post, render
+from app.web import (
+    FormDep,
+    SessionDep,
+    client_ip,
+    confirmation,
+    confirmed,
+    redirect_after_post,
+    render,
+)
 
 router = APIRouter()
 

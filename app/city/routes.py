@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Request
 
 from app.auth.deps import Admin
 from app.city import service
-from app.db import SessionDep
 from app.i18n import gettext as _
-from app.web import redirect_after_post, render
+from app.web import SessionDep, redirect_after_post, render
 
 router = APIRouter()
 

@@ -9,8 +9,7 @@ from app.audit.service import record
 from app.auth.deps import Admin
 from app.courses.models import Course
 from app.courses.sync import last_run, sync_courses
-from app.db import SessionDep
-from app.web import client_ip, redirect_after_post, render
+from app.web import SessionDep, client_ip, redirect_after_post, render
 
 router = APIRouter()
 

@@ -10,10 +10,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.courses import service
-from app.db import SessionDep, write_locked
+from app.db import write_locked
 from app.i18n import gettext as _
 from app.progress import service as progress
-from app.web import is_htmx, redirect_after_post, render
+from app.web import SessionDep, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 

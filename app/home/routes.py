@@ -3,9 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
 from app.home import service
-from app.web import render
+from app.web import SessionDep, render
 
 router = APIRouter()
 

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 
 from app.auth.deps import Admin
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.opds import service
 from app.opds.models import Opd
-from app.web import FormDep, confirmation, confirmed, redirect_after_post, render
+from app.web import FormDep, SessionDep, confirmation, confirmed, redirect_after_post, render
 
 router = APIRouter()
 

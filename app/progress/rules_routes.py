@@ -8,12 +8,11 @@ from sqlalchemy import select
 from app.audit.service import record
 from app.auth.deps import Admin
 from app.courses.models import Course
-from app.db import SessionDep
 from app.opds.models import Opd
 from app.progress.assignment import apply_rules
 from app.progress.models import AssignmentRule
 from app.users.models import EmploymentStatus
-from app.web import FormDep, client_ip, redirect_after_post, render
+from app.web import FormDep, SessionDep, client_ip, redirect_after_post, render
 
 router = APIRouter()
 

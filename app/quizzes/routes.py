@@ -9,12 +9,11 @@ from sqlalchemy import select
 from app.auth.deps import CurrentUser, Monitor
 from app.courses import service as courses
 from app.courses.models import CourseQuiz, QuizVersion
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.quizzes import keys, service
 from app.quizzes.models import AttemptStatus
-from app.web import FormDep, redirect_after_post, render
+from app.web import FormDep, SessionDep, redirect_after_post, render
 
 router = APIRouter()
 

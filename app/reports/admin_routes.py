@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 
 from app.auth.deps import Admin
-from app.db import SessionDep
 from app.reports import queries, tokens
 from app.reports.models import ApiToken
-from app.web import client_ip, redirect_after_post, render
+from app.web import SessionDep, client_ip, redirect_after_post, render
 
 router = APIRouter(include_in_schema=False)
 

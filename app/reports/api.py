@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from app.db import SessionDep
 from app.reports import queries, tokens
 from app.reports.filters import parse_page
 from app.reports.models import ApiToken
 from app.reports.routes import report_errors
+from app.web import SessionDep
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -17,7 +17,6 @@ from fastapi.responses import Response
 
 from app.auth.deps import Staff
 from app.city import service as city
-from app.db import SessionDep
 from app.i18n import fmt_number
 from app.i18n import gettext as _
 from app.reports import charts, exports, queries
@@ -31,7 +30,7 @@ from app.reports.filters import (
     parse_year,
 )
 from app.reports.periods import local_date
-from app.web import is_htmx, render
+from app.web import SessionDep, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,14 +14,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from app.auth.deps import OpdManager
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.opds.models import Opd
 from app.users import admin
 from app.users.activation import issue_codes, valid_codes
 from app.users.documents import activation_pdf, activation_xlsx
 from app.users.scope import manages_opd
-from app.web import redirect_after_post, render
+from app.web import SessionDep, redirect_after_post, render
 
 router = APIRouter()
 

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 
 from app import ratelimit
-from app.auth.routes import _set_session_cookie
-from app.db import SessionDep
+from app.auth import sessions
 from app.i18n import gettext as _
 from app.users.activation import activate
-from app.web import client_ip, is_htmx, redirect_after_post, render
+from app.web import SessionDep, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
 
@@ -57,5 +56,5 @@ def activation_submit(
             status_code=200 if is_htmx(request) else 422,
         )
     response = redirect_after_post(request, "/")
-    _set_session_cookie(request, response, token)
+    sessions.set_cookie(response, token, request.app.state.settings)
     return response

@@ -9,14 +9,13 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import select
 
 from app.auth.deps import OpdManager
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.opds.models import Opd
 from app.spreadsheets import csv_bytes
 from app.users import importing
 from app.users.models import EmploymentStatus, Role, User
 from app.users.nip import normalize_nip
-from app.web import FormDep, redirect_after_post, render
+from app.web import FormDep, SessionDep, redirect_after_post, render
 
 router = APIRouter()
 

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.auth.deps import Admin, OpdManager
-from app.db import SessionDep
 from app.i18n import gettext as _
 from app.labels import label
 from app.opds.models import Opd
@@ -19,7 +18,15 @@ from app.users.import_template import template_csv, template_xlsx
 from app.users.importer import MAX_BYTES
 from app.users.models import Role
 from app.users.scope import Management, management
-from app.web import FormDep, client_ip, confirmation, confirmed, redirect_after_post, render
+from app.web import (
+    FormDep,
+    SessionDep,
+    client_ip,
+    confirmation,
+    confirmed,
+    redirect_after_post,
+    render,
+)
 
 router = APIRouter()
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.sessions import COOKIE_NAME
+from app.web.cookies import SESSION_COOKIE
 
 MESSAGE = "Isi permintaan terlalu besar (maksimal %(mb)s MB)."
 
@@ -43,7 +43,7 @@ def _megabytes(limit: int) -> str:
 
 def _has_session_cookie(scope: Scope) -> bool:
     for name, value in scope.get("headers", ()):
-        if name == b"cookie" and (COOKIE_NAME + "=").encode() in value:
+        if name == b"cookie" and (SESSION_COOKIE + "=").encode() in value:
             return True
     return False
 

@@ -1,4 +1,6 @@
-"""Templates, page rendering and the request middleware shared by every page."""
+"""The web layer every domain's routes use: templates, page rendering, forms, the
+confirmation step and the request middleware. It imports no domain: domain-specific
+template filters are added by `app.main` (the one module that knows every domain)."""
 
 from __future__ import annotations
 
@@ -19,13 +21,12 @@ from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n, labels
-from app.auth.csrf import token_for
 from app.config import PROJECT_ROOT
-from app.users.nip import mask_nip
+from app.web.cookies import ANON_COOKIE, LANG_COOKIE
+from app.web.csrf import token_for
+from app.web.session import SessionDep, get_session  # noqa: F401  (re-exported)
 
 TEMPLATES_DIR = PROJECT_ROOT / "app" / "templates"
-ANON_COOKIE = "cakap_anon"
-LANG_COOKIE = "cakap_lang"
 
 templates = Jinja2Blocks(
     env=Environment(
@@ -59,8 +60,6 @@ def excel_csv(query: str) -> str:
 
 
 templates.env.filters["excel"] = excel_csv
-# NIPs on screens others can see (the projected attendance screen): first and last digits.
-templates.env.filters["samarkan"] = mask_nip
 templates.env.filters["markdown"] = markdown_html
 templates.env.filters["markdown_inline"] = markdown_inline
 

@@ -13,7 +13,7 @@ import hmac
 
 from fastapi import HTTPException, Request
 
-from app.auth.sessions import COOKIE_NAME, token_hash
+from app.web.cookies import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HEADER = "x-csrf-token"
@@ -28,9 +28,9 @@ def make_token(secret: bytes, key: str) -> str:
 def csrf_key(request: Request) -> str:
     # Keyed on the session cookie itself, so checking needs no database round trip; a
     # stale cookie still yields a consistent key, and the route then asks for a login.
-    session_token = request.cookies.get(COOKIE_NAME)
+    session_token = request.cookies.get(SESSION_COOKIE)
     if session_token:
-        return "s:" + token_hash(session_token)
+        return "s:" + hashlib.sha256(session_token.encode()).hexdigest()
     return "a:" + request.state.anon_nonce
 
 
