@@ -1,4 +1,9 @@
-"""Who may manage whom: the one place for the people-management rule.
+"""Who may see and act on which OPD, and who may manage whom: the one place for both rules.
+
+OPD data (reports, bimtek nominations, certificates, people lists) is scoped by
+`read_scope` (kominfo and admins read the whole city, an OPD admin their own OPD) and
+`act_scope` (admins act everywhere, an OPD admin in their own OPD; kominfo monitors and
+acts nowhere). Both return an `OpdScope` whose `where(column)` is the SQL condition.
 
 Roles are ordered learner < opd_admin < kominfo < admin. A person may manage (reset
 access, (de)activate, issue activation codes, move between OPDs, set roles) only people
@@ -13,9 +18,12 @@ account) after re-entering their own password (`Management.reauthenticate`).
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, select, true
 
+from app.errors import NotAllowed
+from app.i18n import gettext as _
 from app.users.models import Role, User, UserRole
 
 ROLE_RANK: dict[Role, int] = {
@@ -24,6 +32,69 @@ ROLE_RANK: dict[Role, int] = {
     Role.kominfo: 2,
     Role.admin: 3,
 }
+
+
+@dataclass(frozen=True)
+class OpdScope:
+    """The OPDs a person may read or act on: the whole city, or exactly one OPD."""
+
+    opd_id: int | None  # None with whole_city
+    whole_city: bool
+
+    def allows(self, opd_id: int | None) -> bool:
+        return self.whole_city or (opd_id is not None and opd_id == self.opd_id)
+
+    def where(self, column) -> ColumnElement[bool]:
+        """SQL condition on an OPD id column (e.g. `User.opd_id`)."""
+        return true() if self.whole_city else column == self.opd_id
+
+    @property
+    def limited_to(self) -> int | None:
+        """The one OPD this scope is limited to, None for the whole city."""
+        return None if self.whole_city else self.opd_id
+
+
+WHOLE_CITY = OpdScope(None, True)
+
+
+def _own_opd(user: User, message: str) -> OpdScope:
+    if user.has_role(Role.opd_admin):
+        if user.opd_id is None:
+            raise NotAllowed(_("Akun Anda belum terhubung ke OPD mana pun."))
+        return OpdScope(user.opd_id, False)
+    raise NotAllowed(message)
+
+
+def read_scope(user: User) -> OpdScope:
+    """Whose OPD data the person may see: kominfo and admins the city, an OPD admin theirs."""
+    if user.has_role(Role.kominfo, Role.admin):
+        return WHOLE_CITY
+    return _own_opd(user, _("Anda tidak memiliki akses ke halaman ini."))
+
+
+def act_scope(user: User) -> OpdScope:
+    """Where the person may change OPD data: admins everywhere, an OPD admin in their OPD.
+
+    Diskominfo monitors and does not act on OPD data (it runs bimtek sessions, which are
+    city-wide and checked by their own rules).
+    """
+    if user.has_role(Role.admin):
+        return WHOLE_CITY
+    return _own_opd(user, _("Anda hanya dapat mengelola data OPD Anda sendiri."))
+
+
+def may_read_opd(user: User, opd_id: int | None) -> bool:
+    try:
+        return read_scope(user).allows(opd_id)
+    except NotAllowed:
+        return False
+
+
+def may_act_on_opd(user: User, opd_id: int | None) -> bool:
+    try:
+        return act_scope(user).allows(opd_id)
+    except NotAllowed:
+        return False
 
 
 class Management(enum.Enum):
@@ -43,9 +114,7 @@ def _roles_at_or_above(level: int) -> list[Role]:
 
 def manages_opd(actor: User, opd_id: int | None) -> bool:
     """Whether the actor administers the people of this OPD at all (admins: every OPD)."""
-    if actor.has_role(Role.admin):
-        return True
-    return actor.has_role(Role.opd_admin) and actor.opd_id is not None and opd_id == actor.opd_id
+    return may_act_on_opd(actor, opd_id)
 
 
 def in_opd_scope(actor: User, person: User) -> bool:
@@ -72,11 +141,9 @@ def may_manage(actor: User, person: User) -> bool:
 
 def manageable_condition(actor: User) -> ColumnElement[bool]:
     """SQL condition on `User`: the people `actor` may manage (see `may_manage`)."""
-    if actor.has_role(Role.admin):
-        in_scope = true()
-    elif actor.has_role(Role.opd_admin) and actor.opd_id is not None:
-        in_scope = User.opd_id == actor.opd_id
-    else:
+    try:
+        in_scope = act_scope(actor).where(User.opd_id)
+    except NotAllowed:
         return false()
     peer_or_higher = exists(
         select(UserRole.id).where(
