@@ -31,6 +31,7 @@ from app.files import private_dir
 from app.progress import service as progress
 from app.progress.models import Enrolment
 from app.users.models import Role, User
+from app.users.scope import may_read_opd
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -161,9 +162,7 @@ def mine(db: Session, *, user_id: int) -> list[Certificate]:
 
 def can_download(user: User, certificate: Certificate) -> bool:
     """The holder, an OPD admin of the holder's OPD, kominfo and admins."""
-    if certificate.user_id == user.id or user.has_role(Role.admin, Role.kominfo):
-        return True
-    return user.has_role(Role.opd_admin) and user.opd_id == certificate.user.opd_id
+    return certificate.user_id == user.id or may_read_opd(user, certificate.user.opd_id)
 
 
 def withheld_as_revoked(user: User, certificate: Certificate) -> bool:

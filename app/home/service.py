@@ -7,10 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.errors import NotAllowed
 from app.opds.models import Opd
 from app.progress.models import Enrolment, EnrolmentStatus
 from app.progress.service import my_enrolments
 from app.users.models import Role, User
+from app.users.scope import NOTHING, read_scope
 
 
 def staff_summary(db: Session, *, user: User) -> dict[str, Any]:
@@ -22,10 +24,13 @@ def staff_summary(db: Session, *, user: User) -> dict[str, Any]:
         .select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id)
     )
-    if not user.has_role(Role.kominfo, Role.admin):
-        people = people.where(User.opd_id == user.opd_id)
-        opds = opds.where(Opd.id == user.opd_id)
-        enrolments = enrolments.where(User.opd_id == user.opd_id)
+    try:
+        scope = read_scope(user)
+    except NotAllowed:  # an OPD admin not yet linked to an OPD sees zeros, not an error
+        scope = NOTHING
+    people = people.where(scope.where(User.opd_id))
+    opds = opds.where(scope.where(Opd.id))
+    enrolments = enrolments.where(scope.where(User.opd_id))
     enrolled, completed = db.execute(enrolments).one()
     return {
         "people": db.scalar(people),

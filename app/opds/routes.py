@@ -97,7 +97,9 @@ def merge(
         moved = service.merge(db, source=source, target=target, actor_id=user.id)
     except service.OpdError as exc:
         return _page(request, db, error=str(exc))
-    return _page(request, db, flash=f"{moved} pegawai dipindahkan; OPD asal dinonaktifkan.")
+    return _page(
+        request, db, flash=_("%(n)s pegawai dipindahkan; OPD asal dinonaktifkan.") % {"n": moved}
+    )
 
 
 @router.post("/admin/opd/{opd_id}/status")
@@ -116,6 +118,6 @@ def status(
 def import_list(request: Request, db: SessionDep, user: Admin, berkas: UploadFile):
     data = berkas.file.read(1_000_001)
     if len(data) > 1_000_000:
-        return _page(request, db, error="Berkas daftar OPD terlalu besar (maksimal 1 MB).")
+        return _page(request, db, error=_("Berkas daftar OPD terlalu besar (maksimal 1 MB)."))
     created, problems = service.import_csv(db, data=data, actor_id=user.id)
-    return _page(request, db, flash=f"{created} OPD ditambahkan.", problems=problems)
+    return _page(request, db, flash=_("%(n)s OPD ditambahkan.") % {"n": created}, problems=problems)

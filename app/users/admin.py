@@ -21,7 +21,13 @@ from app.opds.models import Opd
 from app.progress.assignment import apply_rules
 from app.users.activation import IssuedCode, issue_codes
 from app.users.models import Role, User
-from app.users.scope import Management, in_opd_scope, manageable_condition, management
+from app.users.scope import (
+    Management,
+    act_scope,
+    in_opd_scope,
+    manageable_condition,
+    management,
+)
 
 PAGE_SIZE = 50
 # Password re-entries (admin over admin) per acting admin per 15 minutes.
@@ -101,10 +107,9 @@ def _refused(db: Session, *, actor: User, person: User, action: str, ip: str | N
 def search(
     db: Session, *, actor: User, q: str = "", opd_id: int | None = None, page: int = 1
 ) -> tuple[list[User], int]:
-    stmt = select(User)
-    if not actor.has_role(Role.admin):
-        stmt = stmt.where(User.opd_id == actor.opd_id)
-    elif opd_id:
+    scope = act_scope(actor)
+    stmt = select(User).where(scope.where(User.opd_id))
+    if opd_id and scope.whole_city:
         stmt = stmt.where(User.opd_id == opd_id)
     q = (q or "").strip()
     if q:

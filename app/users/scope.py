@@ -46,7 +46,9 @@ class OpdScope:
 
     def where(self, column) -> ColumnElement[bool]:
         """SQL condition on an OPD id column (e.g. `User.opd_id`)."""
-        return true() if self.whole_city else column == self.opd_id
+        if self.whole_city:
+            return true()
+        return column == self.opd_id if self.opd_id is not None else false()
 
     @property
     def limited_to(self) -> int | None:
@@ -55,6 +57,7 @@ class OpdScope:
 
 
 WHOLE_CITY = OpdScope(None, True)
+NOTHING = OpdScope(None, False)  # e.g. an OPD admin whose account has no OPD yet
 
 
 def _own_opd(user: User, message: str) -> OpdScope:
