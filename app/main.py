@@ -37,7 +37,7 @@ from app.users.activation_routes import router as activation_router
 from app.users.add_person_routes import router as add_person_router
 from app.users.admin_routes import router as users_admin_router
 from app.users.nip import mask_nip
-from app.web import CachedStaticFiles, RequestContextMiddleware, errors, templates
+from app.web import RequestContextMiddleware, errors, static_files, templates
 from app.web.csrf import csrf_protect
 from app.web.limits import BodySizeLimitMiddleware
 
@@ -110,9 +110,7 @@ def create_app(
         secure_cookies=settings.secure_cookies,
         logger=RequestLogger(json_format=settings.log_json),
     )
-    app.mount(
-        "/static", CachedStaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static"
-    )
+    app.mount("/static", static_files(PROJECT_ROOT / "app" / "static"), name="static")
     app.include_router(ops_router, include_in_schema=False)
     app.include_router(auth_router, include_in_schema=False)
     app.include_router(home_router, include_in_schema=False)

@@ -18,6 +18,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.datastructures import FormData
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n, labels
@@ -75,6 +76,14 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
 ]
+
+
+def static_files(directory) -> ASGIApp:
+    """The /static app: cached (see CachedStaticFiles) and gzip-compressed for clients that
+    accept it — htmx shrinks from 52 to about 17 kB, the CSS to a third. Only static files
+    are compressed: compressing pages that carry the CSRF token next to reflected input
+    would open them to BREACH-style length attacks."""
+    return GZipMiddleware(CachedStaticFiles(directory=directory), minimum_size=512, compresslevel=6)
 
 
 class CachedStaticFiles(StaticFiles):
