@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 import app.models  # noqa: F401  (models and the services that hook into progress)
-from app import migrate
+from app import citytime, migrate
 from app.certificates.cli import cert_app, keys_app
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
@@ -327,7 +327,7 @@ def users_import(
             content=content,
             filename=file.name,
             opd_scope_id=None,
-            today=now.astimezone(importing.JAKARTA).date(),
+            today=citytime.today(now),
         )
         for problem in [*plan.rejected, *plan.warnings]:
             where = f"baris {problem.row}" if problem.row else "berkas"

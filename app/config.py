@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app import citytime
 from app.files import private_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     office_name: str = "Dinas Komunikasi dan Informatika"
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "id"
+    # The city's time zone: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT).
+    # Set it before the first `cakap migrate`: the report rollups count days in it.
+    timezone: str = "Asia/Jakarta"
 
     # Who signs certificates and reports: the defaults for what admins set under
     # Admin › Penandatangan (app/city). No name by default: a title is not a name.
@@ -79,6 +83,11 @@ class Settings(BaseSettings):
     # body streams in, before anything parses it.
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 12 * 1024 * 1024
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return citytime.valid(value)
 
     @field_validator("secret_key")
     @classmethod

@@ -20,13 +20,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401  (every table in the metadata)
-from app import migrate
+from app import citytime, migrate
 from app.certificates.models import Certificate
 from app.courses.models import Course
 from app.db import make_engine
@@ -35,7 +34,6 @@ from app.progress.models import Enrolment
 from app.reports import rollups
 from app.users.models import User, UserRole
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 CHUNK = 10_000
 
 OPDS = (
@@ -192,9 +190,9 @@ def generate(
     """Insert `scale` people with their enrolments and certificates; returns row counts."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
-    year = year or now.astimezone(JAKARTA).year
-    year_start = datetime(year, 1, 1, tzinfo=JAKARTA).astimezone(UTC)
-    horizon = min(now, datetime(year + 1, 1, 1, tzinfo=JAKARTA).astimezone(UTC))
+    year = year or citytime.local(now).year
+    year_start = citytime.start_of(date(year, 1, 1))
+    horizon = min(now, citytime.start_of(date(year + 1, 1, 1)))
     span = max((horizon - year_start).total_seconds(), 86400.0)
 
     opd_ids = ensure_opds(conn, opd_count)

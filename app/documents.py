@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from openpyxl.styles import Font
 
+from app import citytime
 from app.spreadsheets import Sheet, Style, Styled, xlsx_book
 
 FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 FONT = "DejaVu"
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def add_fonts(pdf: FPDF) -> None:
@@ -88,7 +87,7 @@ def xlsx(
     def lines() -> Iterator[Sequence]:
         for line in header_lines:
             yield [line]
-        yield [f"Dibuat: {datetime.now(JAKARTA):%d-%m-%Y %H:%M} WIB"]
+        yield [f"Dibuat: {citytime.local(datetime.now(UTC)):%d-%m-%Y %H:%M} {citytime.label()}"]
         yield []
         yield [Styled(name, bold) for name in columns]
         yield from rows

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from app import citytime
+
 LOCALES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LOCALE = "id"
 LOCALE_DIR = Path(__file__).parent / "locale"
-TIMEZONE = "Asia/Jakarta"
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
@@ -67,13 +68,6 @@ _DATETIME_PATTERNS = {
     "medium": "d MMM y, HH.mm",
     "short": "d MMM y, HH.mm",
 }
-# The zone's name in the city's usage (Babel would say "GMT+07:00").
-ZONE_NAMES = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Jayapura": "WIT",
-}
 
 
 def fmt_date(value: date | datetime | None, style: str = "long") -> str:
@@ -81,15 +75,15 @@ def fmt_date(value: date | datetime | None, style: str = "long") -> str:
         return "—"
     if isinstance(value, datetime):
         pattern = _DATETIME_PATTERNS.get(style, _DATETIME_PATTERNS["long"])
-        text = format_datetime(value, pattern, tzinfo=_tz(), locale=current_locale.get())
-        return f"{text} {ZONE_NAMES.get(TIMEZONE, TIMEZONE)}"
+        text = format_datetime(value, pattern, tzinfo=citytime.zone(), locale=current_locale.get())
+        return f"{text} {citytime.label()}"
     return format_date(value, "medium" if style == "short" else style, locale=current_locale.get())
 
 
 def fmt_day(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return format_date(value.astimezone(_tz()).date(), "long", locale=current_locale.get())
+    return format_date(citytime.today(value), "long", locale=current_locale.get())
 
 
 def fmt_number(value: float | int | None, digits: int = 0) -> str:
@@ -97,10 +91,3 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=current_locale.get())
-
-
-@lru_cache(maxsize=1)
-def _tz():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(TIMEZONE)

@@ -13,9 +13,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app import citytime
 from app.audit.models import AuditEvent
 from app.bimtek import checkin, service
-from app.bimtek.forms import TZ
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, Nomination
 from app.certificates.models import Certificate
 from app.main import create_app
@@ -458,7 +458,7 @@ def test_checkin_refusals_have_clear_messages(client, make_client, people, db, s
     assert r.status_code == 403 and "tidak memiliki jadwal bimtek hari ini" in r.text
 
     # outside the day's hours (16.00 + 1 hour)
-    clock.now = datetime(2026, 12, 1, 17, 30, tzinfo=TZ).astimezone(UTC)
+    clock.now = datetime(2026, 12, 1, 17, 30, tzinfo=citytime.zone()).astimezone(UTC)
     client.login(NIPS["alice"])  # the login session idled out while the clock moved
     token = client.csrf("/bimtek/absen")
     code = checkin.current_code(key, session.id, day0.id, clock.now)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import func, select
 
+from app import citytime
 from app.audit.models import AuditEvent
 from app.audit.sentences import action_name, sentences
 from app.auth.deps import Admin
@@ -16,7 +16,6 @@ from app.web import SessionDep, render
 
 router = APIRouter()
 PAGE = 100
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -49,11 +48,9 @@ def audit_log(
         stmt = stmt.where(AuditEvent.action.startswith(aksi.strip()))
     start, end = _day(dari, "dari"), _day(sampai, "sampai")
     if start:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(start, time(), JAKARTA))
+        stmt = stmt.where(AuditEvent.at >= citytime.start_of(start))
     if end:
-        stmt = stmt.where(
-            AuditEvent.at < datetime.combine(end + timedelta(days=1), time(), JAKARTA)
-        )
+        stmt = stmt.where(AuditEvent.at < citytime.start_of(end + timedelta(days=1)))
     page = max(page, 1)
     rows = db.execute(
         stmt.order_by(AuditEvent.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)

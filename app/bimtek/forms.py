@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-from app.i18n import TIMEZONE
+from app import citytime
 from app.i18n import gettext as _
 
-TZ = ZoneInfo(TIMEZONE)
 MAX_DAYS = 30
 EMPTY_DAY_ROWS = 3
 
@@ -48,11 +46,11 @@ class SessionInput:
 
 
 def to_local(value: datetime) -> datetime:
-    return value.astimezone(TZ)
+    return citytime.local(value)
 
 
 def local_to_utc(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=TZ).astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=citytime.zone()).astimezone(UTC)
 
 
 def _text(form: Mapping[str, str], name: str) -> str:
@@ -99,7 +97,7 @@ def _local_datetime(form: Mapping[str, str], name: str, errors: dict[str, str], 
     except ValueError:
         errors[name] = _("%(label)s tidak valid (format: tanggal dan jam).") % {"label": label}
         return None
-    return value.replace(tzinfo=TZ).astimezone(UTC)
+    return value.replace(tzinfo=citytime.zone()).astimezone(UTC)
 
 
 def _day_rows(form: Mapping[str, str], errors: dict[str, str]) -> list[DayInput]:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.audit.service import record
 from app.certificates import badges, pades, status_list
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
@@ -32,8 +32,6 @@ from app.progress import service as progress
 from app.progress.models import Enrolment
 from app.users.models import Role, User
 from app.users.scope import may_read_opd
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def key_store(settings: Settings) -> KeyStore:
@@ -86,9 +84,9 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     signed_by = city.signer(db, settings)
     user = db.get(User, enrolment.user_id)
     course = db.get(Course, enrolment.course_id)
-    local_now = now.astimezone(JAKARTA)
+    local_now = citytime.local(now)
     number = _next_serial(db, year=local_now.year)
-    completed = (enrolment.completed_at or now).astimezone(JAKARTA).date()
+    completed = citytime.today(enrolment.completed_at or now)
     jp = _jp_for(db, enrolment, course)
     data = CertificateData(
         serial=f"{settings.certificate_prefix}/{local_now.year}/{number:06d}",

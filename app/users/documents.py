@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app import citytime
 from app.config import Settings
 from app.documents import FONT, pdf_heading, pdf_table, unicode_pdf, xlsx
 from app.opds.models import Opd
@@ -17,7 +18,7 @@ def _rows(issued: list[IssuedCode]):
             item.user.full_name,
             item.user.nip or item.user.nik or item.user.email or "",
             item.code,
-            item.expires_at.astimezone().strftime("%d-%m-%Y"),
+            citytime.local(item.expires_at).strftime("%d-%m-%Y"),
         ]
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, not_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import citytime
 from app.audit.service import record
 from app.i18n import gettext as _
 from app.opds.models import Opd
@@ -29,10 +29,9 @@ from app.users.importer import (
     plan_import,
 )
 from app.users.models import ImportJob, Role, User, UserRole
-from app.users.scope import manageable_condition
+from app.users.scope import act_scope, manageable_condition
 
 BATCH = 1000
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 class ImportError_(ValueError):
@@ -162,13 +161,13 @@ def create_job(
     """Store the upload and its preview. Nothing about people is written."""
     if len(content) > MAX_BYTES:
         raise ImportError_(_("Berkas terlalu besar (maksimal 10 MB)."))
-    scope = None if actor.has_role(Role.admin) else actor.opd_id
+    scope = act_scope(actor).limited_to
     plan = plan_for(
         db,
         content=content,
         filename=filename,
         opd_scope_id=scope,
-        today=now.astimezone(JAKARTA).date(),
+        today=citytime.today(now),
         actor=actor,
     )
     job = ImportJob(
@@ -258,7 +257,7 @@ def apply_job(maker: sessionmaker, *, job_id: int, clock: Callable[[], datetime]
                 content=job.content,
                 filename=job.filename,
                 opd_scope_id=job.opd_scope_id,
-                today=now.astimezone(JAKARTA).date(),
+                today=citytime.today(now),
                 actor=db.get(User, job.created_by),
             )
             job.total = len(plan.create) + len(plan.update)

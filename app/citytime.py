@@ -1,0 +1,83 @@
+"""The city's clock: its time zone (CAKAP_TIMEZONE), "today in the city", WIB/WITA/WIT.
+
+Everything is stored in UTC; what a person reads (a check-in window, a certificate date,
+a report's week or year) is in the city's zone. Indonesia's zones have had no daylight
+saving since 1964, so a zone is one fixed offset — which is what lets SQLite's rollup
+triggers shift by whole hours (reports/rollups.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT = "Asia/Jakarta"
+# What offices write after a time; Babel would say "GMT+07:00".
+LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def valid(name: str) -> str:
+    """The zone name if it is a known IANA zone with no daylight saving, else ValueError."""
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"CAKAP_TIMEZONE: zona waktu {name!r} tidak dikenal") from None
+    offsets = {datetime(2026, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
+    if len(offsets) != 1:
+        raise ValueError(f"CAKAP_TIMEZONE: {name!r} memakai waktu musim panas")
+    return name
+
+
+@cache
+def name() -> str:
+    """The configured zone (read once per process from the settings, like the database)."""
+    from app.config import Settings  # the one place CAKAP_* is read
+
+    return Settings().timezone
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(name())
+
+
+def label() -> str:
+    """WIB, WITA or WIT; for a zone outside Indonesia its offset ("UTC+08")."""
+    known = LABELS.get(name())
+    if known:
+        return known
+    hours = offset_hours()
+    return f"UTC{hours:+03d}"
+
+
+def offset_hours() -> int:
+    """The zone's whole-hour offset from UTC (Indonesia: 7, 8 or 9)."""
+    offset = datetime(2026, 1, 1, tzinfo=zone()).utcoffset() or timedelta()
+    return int(offset.total_seconds() // 3600)
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (UTC) instant as the city's wall-clock time."""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone())
+
+
+def today(now: datetime) -> date:
+    """The city's calendar day at instant `now`."""
+    return local(now).date()
+
+
+def start_of(day: date) -> datetime:
+    """Midnight of the city's day `day`, as a UTC instant."""
+    return datetime.combine(day, time(), zone()).astimezone(UTC)
+
+
+def hhmm(moment: datetime | None) -> str:
+    """ "08.30 WIB" — a time of day as Indonesian offices write it."""
+    return f"{local(moment):%H.%M} {label()}" if moment else ""

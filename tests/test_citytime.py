@@ -1,0 +1,56 @@
+"""The city's time zone is a setting (CAKAP_TIMEZONE): labels, local days, validation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from app import citytime
+from app.config import Settings
+
+
+@pytest.fixture
+def zone_named(monkeypatch):
+    def use(name: str) -> None:
+        monkeypatch.setattr(citytime, "name", lambda: name)
+
+    return use
+
+
+@pytest.mark.parametrize(
+    ("zone", "label", "hours"),
+    [
+        ("Asia/Jakarta", "WIB", 7),
+        ("Asia/Pontianak", "WIB", 7),
+        ("Asia/Makassar", "WITA", 8),
+        ("Asia/Jayapura", "WIT", 9),
+        ("Asia/Singapore", "UTC+08", 8),
+    ],
+)
+def test_labels_and_offsets(zone_named, zone, label, hours):
+    zone_named(zone)
+    assert citytime.label() == label
+    assert citytime.offset_hours() == hours
+
+
+def test_the_citys_day_turns_at_its_own_midnight(zone_named):
+    moment = datetime(2026, 12, 3, 16, 30, tzinfo=UTC)  # 23.30 WIB, 00.30 WITA
+    zone_named("Asia/Jakarta")
+    assert citytime.today(moment) == date(2026, 12, 3)
+    assert citytime.hhmm(moment) == "23.30 WIB"
+    zone_named("Asia/Makassar")
+    assert citytime.today(moment) == date(2026, 12, 4)
+    assert citytime.hhmm(moment) == "00.30 WITA"
+    assert citytime.start_of(date(2026, 12, 4)) == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    # SQLite hands back naive datetimes; they are UTC.
+    assert citytime.local(moment.replace(tzinfo=None)).hour == 0
+
+
+def test_unknown_or_daylight_saving_zones_are_refused_at_start_up():
+    with pytest.raises(ValidationError, match="tidak dikenal"):
+        Settings(timezone="Asia/Bandar_Lampung")
+    with pytest.raises(ValidationError, match="musim panas"):
+        Settings(timezone="Europe/Amsterdam")
+    assert Settings(timezone="Asia/Makassar").timezone == "Asia/Makassar"
