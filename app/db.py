@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -14,6 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.files import touch_private
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -141,6 +145,11 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs) -> Engine:
     kwargs.setdefault("max_overflow", 0)
     kwargs["pool_size"] = pool_size or 20
     return create_engine(url, **kwargs)
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The instance's engine, built the same way for the web app and every CLI command."""
+    return make_engine(settings.db_url, pool_size=settings.db_pool_size)
 
 
 CACHE_MAX = 512

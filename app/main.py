@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 
 import app.models  # noqa: F401  (all models, and services that hook into progress)
 from app.audit.routes import router as audit_router
-from app.auth.passwords import HashBusy, Hasher
+from app.auth.passwords import HashBusy, hasher_from_settings
 from app.auth.routes import router as auth_router
 from app.bimtek.routes import router as bimtek_router
 from app.certificates.routes import router as certificates_router
@@ -21,7 +21,7 @@ from app.config import PROJECT_ROOT, Settings, get_settings
 from app.courses.admin_routes import router as courses_admin_router
 from app.courses.routes import router as courses_router
 from app.courses.sync import sync_courses
-from app.db import make_engine, make_sessionmaker, utcnow
+from app.db import engine_from_settings, make_sessionmaker, utcnow
 from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
@@ -61,7 +61,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # The engine is made here, after any fork by the process manager.
-        engine = make_engine(settings.db_url, pool_size=settings.db_pool_size)
+        engine = engine_from_settings(settings)
         if check_migrations:
             ensure_migrated(engine)
         app.state.engine = engine
@@ -91,13 +91,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
-    app.state.hasher = Hasher(
-        settings.argon2_memory_kib,
-        settings.argon2_time_cost,
-        settings.argon2_parallelism,
-        concurrency=settings.password_hash_concurrency,
-        wait_seconds=settings.password_hash_wait_seconds,
-    )
+    app.state.hasher = hasher_from_settings(settings)
     # Inside the request-context middleware, so a 413 still carries the security headers.
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -9,7 +9,6 @@ through it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -113,15 +112,6 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> YamlDoc:
     if not lines:
         lines[()] = 1
     return YamlDoc(data=data, lines=lines, path=path, line_offset=line_offset)
-
-
-def read_yaml(file: Path, display_path: str | None = None) -> YamlDoc:
-    shown = display_path or str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(Problem(shown, 1, "berkas bukan UTF-8")) from exc
-    return parse_yaml(text, shown)
 
 
 @dataclass

@@ -4,7 +4,7 @@ files, and on the largest files it still accepts.
     .venv/bin/python bench/bench_xlsx_bombs.py
 
 Each file is read in a fresh process (so peak RSS is that file's alone) through
-`read_table`, the function the upload route and `cakap import` call. Prints a table and
+`read_table`, the function the upload route and `cakap users import` call. Prints a table and
 writes bench/results/xlsx_bombs.json. Figures, not assertions.
 """
 

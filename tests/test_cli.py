@@ -26,7 +26,7 @@ def test_demo_and_user_create(db_url, monkeypatch, db, tmp_path):
     ok = runner.invoke(
         cli,
         [
-            "user",
+            "users",
             "create",
             "--name",
             "Dina Lestari",
@@ -43,13 +43,13 @@ def test_demo_and_user_create(db_url, monkeypatch, db, tmp_path):
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(
         cli,
-        ["user", "create", "--name", "X", "--nip", "123", "--password", "frasa-rahasia-panjang"],
+        ["users", "create", "--name", "X", "--nip", "123", "--password", "frasa-rahasia-panjang"],
     )
     assert bad.exit_code == 2 and "18 digit" in bad.output
     unknown_opd = runner.invoke(
         cli,
         [
-            "user",
+            "users",
             "create",
             "--name",
             "Y",
@@ -110,7 +110,7 @@ def test_demo_scale_adds_a_generated_city(db_url, monkeypatch, db, tmp_path):
     # The app's own inserts still get fresh ids after the generated rows (PostgreSQL).
     ok = runner.invoke(
         cli,
-        ["user", "create", "--name", "Uji Baru", "--nip", "199203032019032003"]
+        ["users", "create", "--name", "Uji Baru", "--nip", "199203032019032003"]
         + ["--password", "frasa-rahasia-panjang"],
     )
     assert ok.exit_code == 0, ok.output

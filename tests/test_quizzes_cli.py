@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.quizzes.cli import quiz_app
+from app.cli.quizzes import quiz_app
 from app.quizzes.loader import load_quiz
 
 FIXTURES = Path(__file__).parent / "fixtures"

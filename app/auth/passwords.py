@@ -6,10 +6,14 @@ import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from passlib.context import CryptContext
 
 from app.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -93,6 +97,18 @@ class Hasher:
 
     def burn(self, password: str) -> None:
         self._bounded(self.ctx.verify, password, self._dummy)
+
+
+def hasher_from_settings(settings: Settings) -> Hasher:
+    """The instance's hasher (argon2 cost and per-process bound from the settings), built
+    the same way for the web app and the CLI."""
+    return Hasher(
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+        wait_seconds=settings.password_hash_wait_seconds,
+    )
 
 
 def password_problem(password: str, *, nip: str | None = None) -> str | None:

@@ -105,6 +105,8 @@ def destroy_all_for_user(db: Session, user_id: int, *, keep: str | None = None) 
 
 
 def purge_expired(db: Session, *, now: datetime) -> int:
+    """Delete sessions past their absolute expiry; returns how many. The caller commits
+    (`cakap maintenance run`, scheduled daily)."""
     ids = db.scalars(select(AuthSession.id).where(AuthSession.expires_at <= now)).all()
     if ids:
         db.execute(delete(AuthSession).where(AuthSession.id.in_(ids)))

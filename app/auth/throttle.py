@@ -139,13 +139,22 @@ def sweep(db: Session, *, attempt_id: int, settings: Settings, now: datetime) ->
     """Now and then, delete rows older than every window. The caller commits."""
     if attempt_id % SWEEP_ONE_IN:
         return
+    purge_stale(db, settings=settings, now=now)
+
+
+PURGE_BATCH = 1000
+
+
+def purge_stale(db: Session, *, settings: Settings, now: datetime) -> int:
+    """Delete up to PURGE_BATCH attempts older than every window; returns how many.
+    The caller commits (`cakap maintenance run` repeats it until fewer come back)."""
     longest = max(settings.login_window_minutes, settings.login_account_window_minutes)
     stale = (
         select(LoginAttempt.id)
         .where(LoginAttempt.at < now - timedelta(minutes=longest))
-        .limit(1000)
+        .limit(PURGE_BATCH)
         # PostgreSQL: rows another sweep is deleting are left to it, so two sweeps never
         # wait on each other (SQLite's single writer needs no such clause; it renders none).
         .with_for_update(skip_locked=True)
     )
-    db.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(stale)))
+    return db.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(stale))).rowcount

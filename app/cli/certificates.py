@@ -17,27 +17,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from app.cli.common import console, err, fail
 from app.config import get_settings
 
 cert_app = typer.Typer(help="Sertifikat.", no_args_is_help=True)
 keys_app = typer.Typer(help="Kunci tanda tangan sertifikat (Ed25519).", no_args_is_help=True)
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 _STATUS_LABELS = {
     "active": "aktif (menandatangani)",
     "superseded": "lama (hanya verifikasi)",
     "retired": "dipensiunkan (hanya verifikasi)",
 }
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]Galat:[/red] {escape(message)}")
-    raise typer.Exit(code)
 
 
 @cert_app.command("verify")
@@ -71,12 +63,12 @@ def cert_verify(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        _fail(f"berkas tidak dapat dibaca: {exc}")
+        fail(f"berkas tidak dapat dibaca: {exc}")
     if keys is not None:
         try:
             public = checks.keys_from_jwks(json.loads(keys.read_text()))
         except (OSError, ValueError) as exc:
-            _fail(f"berkas kunci tidak valid: {exc}")
+            fail(f"berkas kunci tidak valid: {exc}")
     else:
         from app.certificates.signing import KeyStore
 
@@ -97,7 +89,7 @@ def cert_verify(
         try:
             saved = status_file.read_bytes()
         except OSError as exc:
-            _fail(f"berkas daftar status tidak dapat dibaca: {exc}")
+            fail(f"berkas daftar status tidak dapat dibaca: {exc}")
         fetch = lambda _url: saved  # noqa: E731  (the operator's saved copy of the list)
     status = checks.check_status(result, keys=public, base_url=settings.base_url, fetch=fetch)
     as_of = f" (daftar status per {status.as_of})" if status.as_of else ""
@@ -165,7 +157,7 @@ def keys_retire(kid: Annotated[str, typer.Argument(help="Id kunci (lihat 'cakap 
     try:
         info = _key_store().retire(kid.strip(), now=utcnow())
     except KeyLifecycleError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     console.print(
         f"Kunci {info.kid} dipensiunkan sejak {info.retired_at:%Y-%m-%d %H:%M} UTC; "
         "sertifikat yang pernah ditandatanganinya tetap dapat diverifikasi."

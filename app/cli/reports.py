@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from app.cli.common import console, db_session, err, fail
+
 report_app = typer.Typer(help="Laporan capaian pelatihan (berkas CSV/XLSX/PDF).")
 
 
@@ -53,7 +55,6 @@ def opd_completion(
 ) -> None:
     """Capaian per OPD — angka yang sama dengan halaman /laporan untuk filter yang sama."""
     from app.city import service as city
-    from app.cli import console, db_session, err
     from app.config import get_settings
     from app.db import utcnow
     from app.reports import exports, queries
@@ -72,7 +73,7 @@ def opd_completion(
         try:
             f = queries.build_filter(db, params, scope_opd_id=None)
         except FilterError as exc:
-            _usage(err, str(exc))
+            fail(str(exc))
         summary = queries.opd_summary(db, f)
         filters = exports.describe_filter(
             f, course_title=queries.course_title(db, f.course_id), opd_name=None
@@ -90,7 +91,7 @@ def opd_completion(
     try:
         out.write_bytes(body)
     except OSError as exc:
-        _usage(err, f"berkas {out} tidak dapat ditulis: {exc.strerror or exc}")
+        fail(f"berkas {out} tidak dapat ditulis: {exc.strerror or exc}")
     t = summary.totals
     percent = "—" if t.completion_percent is None else f"{t.completion_percent:.1f}%"
     console.print(
@@ -110,7 +111,6 @@ def rollups_check(
     Trigger database menjaga ringkasan tetap tepat; pemeriksaan ini untuk setelah data
     diubah tanpa trigger (mis. SQL manual dengan trigger dimatikan).
     """
-    from app.cli import console, db_session, err
     from app.reports import rollups
 
     with db_session() as db:
@@ -128,9 +128,3 @@ def rollups_check(
         err.print("  " + line, markup=False, highlight=False)
     err.print("Jalankan 'cakap report rollups --rebuild'.")
     raise typer.Exit(1)
-
-
-def _usage(err, message: str) -> None:
-    err.print("[red]Galat:[/red]", end=" ")
-    err.print(message, markup=False, highlight=False)
-    raise typer.Exit(2)
