@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from app.config import Settings
 
 DEFAULT = "Asia/Jakarta"
 # What offices write after a time; Babel would say "GMT+07:00".
@@ -22,23 +24,9 @@ LABELS = {
 }
 
 
-def valid(name: str) -> str:
-    """The zone name if it is a known IANA zone with no daylight saving, else ValueError."""
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"CAKAP_TIMEZONE: zona waktu {name!r} tidak dikenal") from None
-    offsets = {datetime(2026, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
-    if len(offsets) != 1:
-        raise ValueError(f"CAKAP_TIMEZONE: {name!r} memakai waktu musim panas")
-    return name
-
-
 @cache
 def name() -> str:
-    """The configured zone (read once per process from the settings, like the database)."""
-    from app.config import Settings  # the one place CAKAP_* is read
-
+    """The configured zone, read once per process from the settings (validated there)."""
     return Settings().timezone
 
 

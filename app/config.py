@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app import citytime
 from app.files import private_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,15 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        return citytime.valid(value)
+        # Indonesia's zones keep one offset all year; the rollup triggers rely on it.
+        try:
+            zone = ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"CAKAP_TIMEZONE: zona waktu {value!r} tidak dikenal") from None
+        offsets = {datetime(2026, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
+        if len(offsets) != 1:
+            raise ValueError(f"CAKAP_TIMEZONE: {value!r} memakai waktu musim panas")
+        return value
 
     @field_validator("secret_key")
     @classmethod

@@ -17,19 +17,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from app.users.activation_codes import (
+    activation_code_hash,
+    new_activation_code,
+    normalize_activation_code,
+)
 from app.users.importer import (
     ExistingPerson,
     ImportPlan,
     ImportRow,
     PlannedCreate,
     RowProblem,
-    activation_code_hash,
-    new_activation_code,
-    normalize_activation_code,
-    normalize_golongan,
-    normalize_status,
     parse_import,
-    parse_tmt,
     plan_import,
     read_table,
     validate_rows,
@@ -37,6 +36,7 @@ from app.users.importer import (
 from app.users.importer_read import HEADER_ALIASES, MAX_BYTES, MAX_DATA_ROWS
 from app.users.models import EmploymentStatus as S
 from app.users.nip import nik_problem, nip_problem
+from app.users.records import normalize_golongan, normalize_status, parse_tmt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 TODAY = date(2025, 6, 1)

@@ -45,7 +45,7 @@ def catalogue(request: Request, db: SessionDep, user: CurrentUser, audiens: str 
             "courses": courses,
             "audience": audiens if audiens in service.AUDIENCES else None,
             "audiences": service.AUDIENCES,
-            "enrolments": service.enrolments_by_course(db, user_id=user.id),
+            "enrolments": progress.enrolments_by_course(db, user_id=user.id),
         },
         block="course_list",
     )

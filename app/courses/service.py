@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from app.courses.models import Course, CourseModule, CourseQuiz, ModuleVersion
 from app.db import engine_cache, remember
 from app.i18n import N_
-from app.progress.models import Enrolment
 
 AUDIENCES = {"cpns": N_("Orientasi CPNS"), "bimtek": N_("Bimtek"), "umum": N_("Umum")}
 JP_CATEGORIES = {
@@ -26,12 +25,6 @@ def catalogue(db: Session, *, audience: str | None = None) -> list[Course]:
     if audience in AUDIENCES:
         stmt = stmt.where(Course.audience == audience)
     return list(db.scalars(stmt))
-
-
-def enrolments_by_course(db: Session, *, user_id: int) -> dict[int, Enrolment]:
-    return {
-        e.course_id: e for e in db.scalars(select(Enrolment).where(Enrolment.user_id == user_id))
-    }
 
 
 def get_course(db: Session, slug: str) -> Course | None:

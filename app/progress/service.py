@@ -42,6 +42,13 @@ class NotEnrollable(Exception):
     pass
 
 
+def enrolments_by_course(db: Session, *, user_id: int) -> dict[int, Enrolment]:
+    """The person's enrolments keyed by course id (the catalogue marks what they follow)."""
+    return {
+        e.course_id: e for e in db.scalars(select(Enrolment).where(Enrolment.user_id == user_id))
+    }
+
+
 def get_enrolment(db: Session, *, user_id: int, course_id: int) -> Enrolment | None:
     return db.scalar(
         select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)

@@ -19,7 +19,7 @@ from app.auth import sessions
 from app.auth.passwords import Hasher, password_problem
 from app.db import write_locked
 from app.i18n import gettext as _
-from app.users.importer import activation_code_hash, new_activation_code
+from app.users.activation_codes import activation_code_hash, new_activation_code
 from app.users.models import ActivationCode, User
 from app.users.nip import looks_like_nip, normalize_nip
 

@@ -14,9 +14,7 @@ partial spreadsheet cannot wipe e-mail addresses that people registered themselv
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +29,12 @@ from app.users.importer_read import (
 )
 from app.users.models import EmploymentStatus
 from app.users.nip import nik_problem, nip_problem, normalize_nip, parse_nip
+from app.users.records import (
+    EARLIEST_TMT_YEAR,
+    normalize_golongan,
+    normalize_status,
+    parse_tmt,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -41,13 +45,7 @@ __all__ = [
     "PlannedCreate",
     "PlannedUpdate",
     "RowProblem",
-    "activation_code_hash",
-    "new_activation_code",
-    "normalize_activation_code",
-    "normalize_golongan",
-    "normalize_status",
     "parse_import",
-    "parse_tmt",
     "plan_import",
     "read_table",
     "validate_rows",
@@ -293,24 +291,6 @@ def _read_jabatan(check: _Checked, jabatan: str) -> str | None:
 
 # ---------------------------------------------------------------------------- status
 
-STATUS_ALIASES: dict[str, EmploymentStatus] = {
-    "cpns": EmploymentStatus.CPNS,
-    "calon pns": EmploymentStatus.CPNS,
-    "pns": EmploymentStatus.PNS,
-    "pppk": EmploymentStatus.PPPK,
-    "p3k": EmploymentStatus.PPPK,
-    "pppk paruh waktu": EmploymentStatus.PPPK,
-    "honorer": EmploymentStatus.NON_ASN,
-    "non asn": EmploymentStatus.NON_ASN,
-    "nonasn": EmploymentStatus.NON_ASN,
-}
-
-
-def normalize_status(raw: str) -> EmploymentStatus | None:
-    """The status named by a cell ("p3k", "Non-ASN", "PNS"), or None if not recognised."""
-    key = " ".join(re.sub(r"[^0-9a-z]+", " ", raw.casefold()).split())
-    return STATUS_ALIASES.get(key)
-
 
 def _read_status(
     check: _Checked, raw: str, *, nip: str | None, has_nip: bool, today: date
@@ -358,33 +338,6 @@ def _status_from_nip(nip: str, today: date) -> EmploymentStatus:
 
 # ---------------------------------------------------------------------------- golongan
 
-# PNS golongan I–IV with ruang a–d (IV also has e), written "III/a", "iii-a", "3a" or
-# inside a pangkat ("Penata Muda, III/a"). The look-arounds stop "II/b" matching in "III/b".
-_PNS_GOLONGAN = re.compile(r"(?<![a-z])(iv|iii|ii|i|[1-4])\s*[/.-]?\s*([a-e])(?![a-z])", re.I)
-_ROMAN_BY_DIGIT = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-# PPPK golongan run from I to XVII and have no ruang.
-PPPK_GOLONGAN = (
-    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX",
-    "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII",
-)  # fmt: skip
-
-
-def normalize_golongan(raw: str, status: EmploymentStatus) -> str | None:
-    """The canonical golongan ("III/a" for CPNS/PNS, "IX" for PPPK), or None if invalid."""
-    if status is EmploymentStatus.PPPK:
-        token = re.sub(r"^gol(?:ongan)?\b|[^0-9a-z]", "", raw.casefold()).upper()
-        if token.isdigit() and 1 <= int(token) <= len(PPPK_GOLONGAN):
-            return PPPK_GOLONGAN[int(token) - 1]
-        return token if token in PPPK_GOLONGAN else None
-    match = _PNS_GOLONGAN.search(raw)
-    if match is None:
-        return None
-    number, ruang = match.group(1).upper(), match.group(2).lower()
-    roman = _ROMAN_BY_DIGIT.get(number, number)
-    if ruang == "e" and roman != "IV":
-        return None  # ruang e exists only in golongan IV
-    return f"{roman}/{ruang}"
-
 
 def _read_golongan(check: _Checked, raw: str, status: EmploymentStatus | None) -> str | None:
     if not raw or status is None:
@@ -409,47 +362,6 @@ def _read_golongan(check: _Checked, raw: str, status: EmploymentStatus | None) -
 
 # ---------------------------------------------------------------------------- TMT
 
-MONTHS: dict[str, int] = {
-    **dict.fromkeys(("januari", "january", "jan"), 1),
-    **dict.fromkeys(("februari", "pebruari", "february", "feb", "peb"), 2),
-    **dict.fromkeys(("maret", "march", "mar"), 3),
-    **dict.fromkeys(("april", "apr"), 4),
-    **dict.fromkeys(("mei", "may"), 5),
-    **dict.fromkeys(("juni", "june", "jun"), 6),
-    **dict.fromkeys(("juli", "july", "jul"), 7),
-    **dict.fromkeys(("agustus", "august", "agu", "agt", "ags", "aug"), 8),
-    **dict.fromkeys(("september", "sept", "sep"), 9),
-    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
-    **dict.fromkeys(("november", "nopember", "nov", "nop"), 11),
-    **dict.fromkeys(("desember", "december", "des", "dec"), 12),
-}
-# Excel exports midnight datetimes with a time part; it carries nothing for a TMT.
-_ISO_DATE = re.compile(
-    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-)
-# Indonesian order only: 03/04/2025 is 3 April, as the Indonesian Excel locale writes it.
-_DMY_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-_NAMED_DATE = re.compile(r"(\d{1,2})[\s./-]*([a-z]+)\.?[\s./-]*(\d{4})")
-_EARLIEST_TMT_YEAR = 1950
-
-
-def parse_tmt(raw: str) -> date | None:
-    """A date written as 2025-01-31, 31-01-2025, 31/01/2025 or 1 Januari 2025; else None."""
-    text = raw.strip().casefold()
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = match.groups()
-    elif match := _DMY_DATE.fullmatch(text):
-        day, month, year = match.groups()
-    elif (match := _NAMED_DATE.fullmatch(text)) and match.group(2) in MONTHS:
-        day, year = match.group(1), match.group(3)
-        month = str(MONTHS[match.group(2)])
-    else:
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
 
 def _read_tmt(check: _Checked, raw: str, today: date) -> date | None:
     if not raw:
@@ -460,7 +372,7 @@ def _read_tmt(check: _Checked, raw: str, today: date) -> date | None:
             f"TMT {_quote(raw)} bukan tanggal yang valid; tulis seperti 01-03-2025, "
             "2025-03-01, atau 1 Maret 2025"
         )
-    elif not _EARLIEST_TMT_YEAR <= tmt.year <= today.year + 1:
+    elif not EARLIEST_TMT_YEAR <= tmt.year <= today.year + 1:
         check.error(f"TMT {_quote(raw)} tidak masuk akal (tahun {tmt.year})")
         return None
     return tmt
@@ -648,35 +560,3 @@ def _diff(person: ExistingPerson, row: ImportRow, opd_id: int) -> dict[str, tupl
         if new is not None and new != old:
             changes[name] = (old, new)
     return changes
-
-
-# ---------------------------------------------------------------------------- activation
-
-# Crockford base32: no I, L, O or U, so a code read aloud or copied by hand survives.
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CODE_GROUPS = 3
-_GROUP_LENGTH = 4  # 12 symbols x 5 bits = 60 bits
-# What people type for the symbols Crockford leaves out.
-_TYPED_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def new_activation_code() -> tuple[str, str]:
-    """A fresh code to hand out ("7KQ2-M9XD-4RTA") and the sha256 hex to store.
-
-    A fast hash is enough here, unlike for passwords: the code is 60 random bits, not
-    something a person chose, and it is looked up by its hash.
-    """
-    symbols = "".join(secrets.choice(_CROCKFORD) for _ in range(_CODE_GROUPS * _GROUP_LENGTH))
-    groups = [symbols[i : i + _GROUP_LENGTH] for i in range(0, len(symbols), _GROUP_LENGTH)]
-    code = "-".join(groups)
-    return code, activation_code_hash(code)
-
-
-def normalize_activation_code(code: str) -> str:
-    """Upper case without spaces or dashes, with O/I/L read as 0/1 (as Crockford intends)."""
-    return re.sub(r"[\s-]+", "", code).upper().translate(_TYPED_LOOKALIKES)
-
-
-def activation_code_hash(code: str) -> str:
-    """sha256 hex of the normalised code, so "7kq2 m9xd 4rta" matches "7KQ2-M9XD-4RTA"."""
-    return hashlib.sha256(normalize_activation_code(code).encode()).hexdigest()
