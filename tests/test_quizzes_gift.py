@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.quizzes.gift import find_unescaped, html_to_text, parse_gift, unescape
+from app.quizzes.gift import parse_gift
+from app.quizzes.gift_text import find_unescaped, html_to_text, unescape
 from app.quizzes.importers import import_file, quiz_yaml
 from app.quizzes.loader import load_quiz_text
 

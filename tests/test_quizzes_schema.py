@@ -7,16 +7,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.quizzes.loader import load_quiz, load_quiz_text, quiz_content_hash
-from app.quizzes.schema import (
-    MultipleQuestion,
-    NumericQuestion,
-    Quiz,
-    ShortQuestion,
-    SingleQuestion,
-    TrueFalseQuestion,
-    slugify,
-    unique_slug,
-)
+from app.quizzes.schema import Quiz, slugify, unique_slug
+from app.quizzes.types.multiple import MultipleQuestion
+from app.quizzes.types.numeric import NumericQuestion
+from app.quizzes.types.short import ShortQuestion
+from app.quizzes.types.single import SingleQuestion
+from app.quizzes.types.true_false import TrueFalseQuestion
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quizzes"
 REPO = Path(__file__).parent.parent
