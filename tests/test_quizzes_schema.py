@@ -86,7 +86,7 @@ def test_every_problem_of_a_broken_file_is_reported_in_one_run() -> None:
         "rusak.yaml:39: tolerance: minimal 0",
         "rusak.yaml:43: answer: harus true atau false",
         "rusak.yaml:44: points: harus lebih besar dari 0",
-        "rusak.yaml:46: type 'essay' tidak dikenal; pilih: single, multiple, true_false, short, numeric",
+        "rusak.yaml:46: type 'essay' tidak dikenal; pilih: single, multiple, true_false, short, numeric, matching",
         "rusak.yaml:52: text: harus berupa teks (apit dengan tanda kutip bila berupa angka, tanggal, "
         "atau true/false)",
     ]

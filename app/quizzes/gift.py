@@ -204,7 +204,7 @@ class _QuestionParser:
         if find_unescaped(body, "~") >= 0:
             return self._choice(body, offset, fmt)
         if find_unescaped(body, "=") >= 0 and "->" in body:
-            raise _SkipQuestion(offset, "soal menjodohkan (->) tidak didukung")
+            return self._matching(body, offset, fmt)
         head, _ = split_once(body, "#")
         if head.strip().upper() in _TRUE_FALSE:
             return self._true_false(body, fmt)
@@ -292,6 +292,44 @@ class _QuestionParser:
             "scoring": "partial",
             "options": [_option(c, c.weight > 0) for c in choices],
         }
+
+    # -- matching
+
+    def _matching(self, body: str, offset: int, fmt: str) -> QuestionDict:
+        leading, pieces = split_markers(body, "=")
+        if leading.strip():
+            raise _SkipQuestion(
+                offset, "ada teks sebelum pasangan pertama; setiap pasangan diawali '='"
+            )
+        pairs: list[dict[str, str]] = []
+        distractors: list[str] = []
+        for at, _, raw in pieces:
+            arrow = find_unescaped(raw, "->")
+            if arrow < 0:
+                raise _SkipQuestion(offset + at, "pasangan tanpa '->' (tulis =butir -> jawaban)")
+            left, right = self.clean(raw[:arrow], fmt), self.clean(raw[arrow + 2 :], fmt)
+            if not right:
+                raise _SkipQuestion(offset + at, "ada pasangan yang jawabannya kosong")
+            if not left:
+                distractors.append(right)  # Moodle: an answer without an item is a distractor
+            elif normalize_answer(left) in (normalize_answer(p["left"]) for p in pairs):
+                raise _SkipQuestion(offset + at, f"butir '{left}' tertulis dua kali")
+            else:
+                pairs.append({"left": left, "right": right})
+        if not MIN_OPTIONS <= len(pairs) <= MAX_OPTIONS:
+            raise _SkipQuestion(
+                offset,
+                f"soal menjodohkan harus punya {MIN_OPTIONS}–{MAX_OPTIONS} pasangan, "
+                f"bukan {len(pairs)}",
+            )
+        question: QuestionDict = {"type": "matching", "pairs": pairs}
+        rights = {normalize_answer(p["right"]) for p in pairs}
+        for distractor in distractors:
+            if normalize_answer(distractor) in rights:
+                self.warn(offset, f"pengecoh '{distractor}' sama dengan jawaban pasangan; dibuang")
+            else:
+                question.setdefault("distractors", []).append(distractor)
+        return question
 
     # -- short answer
 

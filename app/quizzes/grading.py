@@ -8,6 +8,7 @@ Responses, as the web layer passes them in:
   true_false  bool or None
   short       str
   numeric     str ("2,5" and "2.5" both accepted)
+  matching    list of option indices (into the question's choices()), one per left item
 A response of the wrong shape (tampered form, missing field) counts as a wrong answer; only
 programming errors raise.
 """

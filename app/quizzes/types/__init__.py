@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.quizzes.types import multiple, numeric, short, single, true_false
+from app.quizzes.types import matching, multiple, numeric, short, single, true_false
 
 TYPES: dict[str, ModuleType] = {
-    kind.NAME: kind for kind in (single, multiple, true_false, short, numeric)
+    kind.NAME: kind for kind in (single, multiple, true_false, short, numeric, matching)
 }
 
 
