@@ -208,13 +208,18 @@ def test_gift_matching_that_cannot_be_imported_is_reported(body: str, message: s
 # --- pages, on both databases ----------------------------------------------------------
 
 
-@pytest.fixture
-def app(settings, clock, tmp_path):
+def matching_app(settings, clock, tmp_path):
+    """The quiz test course with QUIZ_YAML as its quiz (used by the browser test too)."""
     root = tmp_path / "courses"
     shutil.copytree(FIXTURES / "courses_quiz", root)
     (root / "uji-kuis" / "quizzes" / "kuis-lengkap.yaml").write_text(QUIZ_YAML, encoding="utf-8")
     settings.courses_dir = root
     return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def app(settings, clock, tmp_path):
+    return matching_app(settings, clock, tmp_path)
 
 
 def _selects(html: str) -> dict[str, dict[str, str]]:
