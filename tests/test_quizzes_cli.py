@@ -45,11 +45,11 @@ def test_reported_questions_exit_1_with_file_and_line_on_stderr(
     result = runner.invoke(quiz_app, ["import", str(source), "--format", "gift", "--out", str(out)])
     assert result.exit_code == 1
     assert (
-        f"{source}:3: soal dilewati: soal menjodohkan (->) tidak didukung"
-        in result.stderr.splitlines()
+        f"{source}:8: soal dilewati: soal esai ({{}}) tidak didukung: Cakap hanya memuat soal "
+        "yang dinilai otomatis" in result.stderr.splitlines()
     )
     assert f"{source}:16: peringatan: bobot 50%" in result.stderr
-    assert "5 soal diimpor, 19 masalah dilaporkan." in result.stderr
+    assert "6 soal diimpor, 18 masalah dilaporkan." in result.stderr
     assert load_quiz(out)[0] is not None  # what could be imported still is
 
 

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.quizzes.gift import find_unescaped, html_to_text, parse_gift, unescape
+from app.quizzes.gift import parse_gift
+from app.quizzes.gift_text import find_unescaped, html_to_text, unescape
 from app.quizzes.importers import import_file, quiz_yaml
 from app.quizzes.loader import load_quiz_text
 
@@ -155,7 +156,6 @@ def test_unsupported_and_malformed_questions_are_reported_with_their_line() -> N
     questions, problems = parse_fixture("tidak-didukung.gift")
     name = "tidak-didukung.gift"
     assert problems == [
-        f"{name}:3: soal dilewati: soal menjodohkan (->) tidak didukung",
         f"{name}:8: soal dilewati: soal esai ({{}}) tidak didukung: Cakap hanya memuat soal yang dinilai otomatis",
         f"{name}:10: soal dilewati: tidak ada blok jawaban {{...}}; soal deskripsi tanpa jawaban tidak didukung",
         f"{name}:12: soal dilewati: soal pilihan tunggal harus punya tepat satu jawaban benar, ditemukan 2 "
@@ -178,6 +178,7 @@ def test_unsupported_and_malformed_questions_are_reported_with_their_line() -> N
     ]
     # Imported with a warning: the partial-credit option counts as wrong, weights become equal.
     assert list(questions) == [
+        "menjodohkan",
         "bobot-tunggal",
         "singkat-berbobot",
         "bobot-beda",

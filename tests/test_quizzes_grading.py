@@ -14,19 +14,16 @@ from app.quizzes.grading import (
     draw_questions,
     grade_attempt,
     grade_question,
-    parse_number,
     public_question,
     review_allowed,
 )
-from app.quizzes.schema import (
-    MultipleQuestion,
-    NumericQuestion,
-    Quiz,
-    ShortQuestion,
-    SingleQuestion,
-    TrueFalseQuestion,
-    tag_pools,
-)
+from app.quizzes.schema import Quiz, tag_pools
+from app.quizzes.types.base import parse_number
+from app.quizzes.types.multiple import MultipleQuestion
+from app.quizzes.types.numeric import NumericQuestion
+from app.quizzes.types.short import ShortQuestion
+from app.quizzes.types.single import SingleQuestion
+from app.quizzes.types.true_false import TrueFalseQuestion
 
 
 def options(*texts: str, correct: tuple[int, ...] = ()) -> list[dict[str, Any]]:
@@ -329,7 +326,13 @@ def test_public_question_carries_no_answers() -> None:
     assert shown == PublicQuestion(
         id="sandi", type="single", text="Sandi terkuat?", options=((2, "c"), (0, "a"), (1, "b"))
     )
-    assert {f.name for f in dataclasses.fields(PublicQuestion)} == {"id", "type", "text", "options"}
+    assert {f.name for f in dataclasses.fields(PublicQuestion)} == {
+        "id",
+        "type",
+        "text",
+        "options",
+        "prompts",
+    }
     dumped = repr(dataclasses.asdict(shown))
     assert "umpan balik" not in dumped and "pembahasan" not in dumped and "correct" not in dumped
 

@@ -7,16 +7,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.quizzes.loader import load_quiz, load_quiz_text, quiz_content_hash
-from app.quizzes.schema import (
-    MultipleQuestion,
-    NumericQuestion,
-    Quiz,
-    ShortQuestion,
-    SingleQuestion,
-    TrueFalseQuestion,
-    slugify,
-    unique_slug,
-)
+from app.quizzes.schema import Quiz, slugify, unique_slug
+from app.quizzes.types.multiple import MultipleQuestion
+from app.quizzes.types.numeric import NumericQuestion
+from app.quizzes.types.short import ShortQuestion
+from app.quizzes.types.single import SingleQuestion
+from app.quizzes.types.true_false import TrueFalseQuestion
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quizzes"
 REPO = Path(__file__).parent.parent
@@ -90,7 +86,7 @@ def test_every_problem_of_a_broken_file_is_reported_in_one_run() -> None:
         "rusak.yaml:39: tolerance: minimal 0",
         "rusak.yaml:43: answer: harus true atau false",
         "rusak.yaml:44: points: harus lebih besar dari 0",
-        "rusak.yaml:46: type 'essay' tidak dikenal; pilih: single, multiple, true_false, short, numeric",
+        "rusak.yaml:46: type 'essay' tidak dikenal; pilih: single, multiple, true_false, short, numeric, matching",
         "rusak.yaml:52: text: harus berupa teks (apit dengan tanda kutip bila berupa angka, tanggal, "
         "atau true/false)",
     ]

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.quizzes.schema import MAX_OPTIONS, MIN_OPTIONS, normalize_answer, slugify, unique_slug
+from app.quizzes.schema import slugify, unique_slug
+from app.quizzes.types.base import MAX_OPTIONS, MIN_OPTIONS, normalize_answer
 from app.sourcefile import Problem
 
 QuestionDict = dict[str, Any]

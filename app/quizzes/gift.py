@@ -13,17 +13,23 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
-from app.quizzes.grading import parse_number
-from app.quizzes.schema import MAX_OPTIONS, MIN_OPTIONS, normalize_answer, slugify, unique_slug
+from app.quizzes.gift_text import (
+    find_unescaped,
+    html_to_text,
+    rfind_unescaped,
+    split_markers,
+    split_once,
+    unescape,
+)
+from app.quizzes.schema import slugify, unique_slug
+from app.quizzes.types.base import MAX_OPTIONS, MIN_OPTIONS, normalize_answer, parse_number
 from app.sourcefile import Problem
 
 QuestionDict = dict[str, Any]
 
 BLANK = "..."  # stands for the answer in missing-word questions, as in Indonesian exam papers
-_ESCAPES = {":": ":", "#": "#", "=": "=", "{": "{", "}": "}", "~": "~", "n": "\n", "\\": "\\"}
 _FORMAT_RE = re.compile(r"\s*\[(moodle|html|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT_RE = re.compile(r"\s*%(-?[0-9]+(?:\.[0-9]*)?)%")
 _TAG_COMMENT_RE = re.compile(r"\[tag:([^\]]+)\]")
@@ -37,113 +43,6 @@ def parse_gift(text: str, path: str) -> tuple[list[QuestionDict], list[Problem]]
     parser = _GiftParser(path)
     parser.parse(text.removeprefix("\ufeff"))
     return parser.questions, sorted(parser.problems)
-
-
-# --- escapes -------------------------------------------------------------------------
-
-
-def find_unescaped(text: str, target: str, start: int = 0) -> int:
-    """Index of the first `target` at or after `start` not preceded by a backslash, or -1."""
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text.startswith(target, i):
-            return i
-        else:
-            i += 1
-    return -1
-
-
-def _rfind_unescaped(text: str, target: str) -> int:
-    last, found = -1, find_unescaped(text, target)
-    while found >= 0:
-        last, found = found, find_unescaped(text, target, found + 1)
-    return last
-
-
-def _split_markers(text: str, markers: str) -> tuple[str, list[tuple[int, str, str]]]:
-    """Split at unescaped marker characters: (text before the first, [(offset, marker, body)])."""
-    positions: list[int] = []
-    i = 0
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] in markers:
-            positions.append(i)
-        i += 1
-    if not positions:
-        return text, []
-    ends = [*positions[1:], len(text)]
-    pieces = [(p, text[p], text[p + 1 : end]) for p, end in zip(positions, ends, strict=True)]
-    return text[: positions[0]], pieces
-
-
-def _split_once(text: str, separator: str) -> tuple[str, str | None]:
-    at = find_unescaped(text, separator)
-    return (text, None) if at < 0 else (text[:at], text[at + len(separator) :])
-
-
-def unescape(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
-            out.append(_ESCAPES[text[i + 1]])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-# --- HTML ------------------------------------------------------------------------------
-
-
-class _HtmlText(HTMLParser):
-    """Text content of an HTML fragment: tags dropped, script/style skipped, blocks kept apart.
-
-    `dropped` names the tags whose meaning is lost (an image, a link target, x<sup>2</sup>);
-    paragraphs, line breaks, lists and emphasis only lose their look.
-    """
-
-    _BLOCKS = frozenset("p div br li ul ol tr table blockquote pre h1 h2 h3 h4 h5 h6 hr".split())
-    _HARMLESS = frozenset("p div br span b strong i em u ul ol li".split())
-    _HIDDEN = frozenset(("script", "style"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.dropped: set[str] = set()
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self._HARMLESS:
-            self.dropped.add(tag)
-        if tag in self._HIDDEN:
-            self._hidden += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> tuple[str, set[str]]:
-    """Plain text of an HTML fragment, one paragraph per block; and the tags that lost meaning."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
-    return "\n\n".join(line for line in lines if line), parser.dropped
 
 
 # --- reading blocks ---------------------------------------------------------------------
@@ -247,7 +146,7 @@ class _QuestionParser:
         if not question_text:
             raise _SkipQuestion(start, "teks soal kosong")
         body_raw = text[open_at + 1 : close_at]
-        general_at = _rfind_unescaped(body_raw, "####")
+        general_at = rfind_unescaped(body_raw, "####")
         if general_at >= 0:
             self.feedback.append(self.clean(body_raw[general_at + 4 :], stem_format))
             body_raw = body_raw[:general_at]
@@ -305,8 +204,8 @@ class _QuestionParser:
         if find_unescaped(body, "~") >= 0:
             return self._choice(body, offset, fmt)
         if find_unescaped(body, "=") >= 0 and "->" in body:
-            raise _SkipQuestion(offset, "soal menjodohkan (->) tidak didukung")
-        head, _ = _split_once(body, "#")
+            return self._matching(body, offset, fmt)
+        head, _ = split_once(body, "#")
         if head.strip().upper() in _TRUE_FALSE:
             return self._true_false(body, fmt)
         return self._short(body, offset, fmt)
@@ -314,8 +213,8 @@ class _QuestionParser:
     # -- true/false
 
     def _true_false(self, body: str, fmt: str) -> QuestionDict:
-        head, rest = _split_once(body, "#")
-        wrong_raw, right_raw = _split_once(rest, "#") if rest is not None else (None, None)
+        head, rest = split_once(body, "#")
+        wrong_raw, right_raw = split_once(rest, "#") if rest is not None else (None, None)
         # Cakap has one explanation per question: Moodle's "right" and "wrong" feedback join it.
         self.feedback += [self.clean(right_raw, fmt), self.clean(wrong_raw, fmt)]
         return {"type": "true_false", "answer": _TRUE_FALSE[head.strip().upper()]}
@@ -323,7 +222,7 @@ class _QuestionParser:
     # -- multiple choice
 
     def _choice(self, body: str, offset: int, fmt: str) -> QuestionDict:
-        leading, pieces = _split_markers(body, "=~")
+        leading, pieces = split_markers(body, "=~")
         if leading.strip():
             raise _SkipQuestion(
                 offset, "ada teks sebelum jawaban pertama; setiap jawaban diawali '=' atau '~'"
@@ -336,7 +235,7 @@ class _QuestionParser:
 
     def _choice_item(self, offset: int, marker: str, raw: str, fmt: str) -> _Choice:
         weight, raw = _take_weight(raw, 100.0 if marker == "=" else 0.0)
-        text_raw, feedback_raw = _split_once(raw, "#")
+        text_raw, feedback_raw = split_once(raw, "#")
         text = self.clean(text_raw, fmt)
         if not text:
             raise _SkipQuestion(offset, "ada jawaban yang teksnya kosong")
@@ -394,6 +293,44 @@ class _QuestionParser:
             "options": [_option(c, c.weight > 0) for c in choices],
         }
 
+    # -- matching
+
+    def _matching(self, body: str, offset: int, fmt: str) -> QuestionDict:
+        leading, pieces = split_markers(body, "=")
+        if leading.strip():
+            raise _SkipQuestion(
+                offset, "ada teks sebelum pasangan pertama; setiap pasangan diawali '='"
+            )
+        pairs: list[dict[str, str]] = []
+        distractors: list[str] = []
+        for at, _, raw in pieces:
+            arrow = find_unescaped(raw, "->")
+            if arrow < 0:
+                raise _SkipQuestion(offset + at, "pasangan tanpa '->' (tulis =butir -> jawaban)")
+            left, right = self.clean(raw[:arrow], fmt), self.clean(raw[arrow + 2 :], fmt)
+            if not right:
+                raise _SkipQuestion(offset + at, "ada pasangan yang jawabannya kosong")
+            if not left:
+                distractors.append(right)  # Moodle: an answer without an item is a distractor
+            elif normalize_answer(left) in (normalize_answer(p["left"]) for p in pairs):
+                raise _SkipQuestion(offset + at, f"butir '{left}' tertulis dua kali")
+            else:
+                pairs.append({"left": left, "right": right})
+        if not MIN_OPTIONS <= len(pairs) <= MAX_OPTIONS:
+            raise _SkipQuestion(
+                offset,
+                f"soal menjodohkan harus punya {MIN_OPTIONS}–{MAX_OPTIONS} pasangan, "
+                f"bukan {len(pairs)}",
+            )
+        question: QuestionDict = {"type": "matching", "pairs": pairs}
+        rights = {normalize_answer(p["right"]) for p in pairs}
+        for distractor in distractors:
+            if normalize_answer(distractor) in rights:
+                self.warn(offset, f"pengecoh '{distractor}' sama dengan jawaban pasangan; dibuang")
+            else:
+                question.setdefault("distractors", []).append(distractor)
+        return question
+
     # -- short answer
 
     def _short(self, body: str, offset: int, fmt: str) -> QuestionDict:
@@ -408,7 +345,7 @@ class _QuestionParser:
 
     def _short_answer(self, offset: int, raw: str, fmt: str) -> str | None:
         weight, raw = _take_weight(raw, 100.0)
-        text_raw, feedback_raw = _split_once(raw, "#")
+        text_raw, feedback_raw = split_once(raw, "#")
         text = self.clean(text_raw, fmt)
         self.feedback.append(self.clean(feedback_raw, fmt))
         if not text:
@@ -434,7 +371,7 @@ class _QuestionParser:
         # Moodle: "~" starts the feedback shown for any other (wrong) answer.
         tilde = find_unescaped(body, "~")
         if tilde >= 0:
-            self.feedback.append(self.clean(_split_once(body[tilde + 1 :], "#")[1], fmt))
+            self.feedback.append(self.clean(split_once(body[tilde + 1 :], "#")[1], fmt))
             body = body[:tilde]
         entries = _answer_entries(body, offset)
         if not entries:
@@ -464,7 +401,7 @@ class _QuestionParser:
 
     def _numeric_entry(self, offset: int, raw: str, fmt: str) -> tuple[float, tuple[float, float]]:
         weight, raw = _take_weight(raw, 100.0)
-        spec_raw, feedback_raw = _split_once(raw, "#")
+        spec_raw, feedback_raw = split_once(raw, "#")
         self.feedback.append(self.clean(feedback_raw, fmt))
         spec = unescape(spec_raw).strip()
         value = _numeric_spec(spec)
@@ -483,7 +420,7 @@ def _take_weight(raw: str, default: float) -> tuple[float, str]:
 
 def _answer_entries(body: str, offset: int) -> list[tuple[int, str]]:
     """'=a =b' -> [(offset, 'a'), (offset, 'b')]; text before the first '=' is an answer too."""
-    leading, pieces = _split_markers(body, "=")
+    leading, pieces = split_markers(body, "=")
     entries = [(offset, leading)] if leading.strip() else []
     return entries + [(offset + at, raw) for at, _, raw in pieces]
 

@@ -1,11 +1,14 @@
 """Drawing, presenting and grading quiz attempts — pure functions, no database.
 
-Responses, by question type, as the web layer passes them in:
+What a response looks like, how it is graded and what the learner may see is each type's
+own business (app/quizzes/types/<type>.py); this module draws, dispatches and adds up.
+Responses, as the web layer passes them in:
   single      int option index (position in the file's `options`) or None
   multiple    list of int option indices
   true_false  bool or None
   short       str
   numeric     str ("2,5" and "2.5" both accepted)
+  matching    list of option indices (into the question's choices()), one per left item
 A response of the wrong shape (tampered form, missing field) counts as a wrong answer; only
 programming errors raise.
 """
@@ -14,32 +17,13 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from app.quizzes.schema import (
-    MultipleQuestion,
-    NumericQuestion,
-    QuestionModel,
-    Quiz,
-    ShortQuestion,
-    SingleQuestion,
-    TrueFalseQuestion,
-    normalize_answer,
-    tag_pools,
-)
-
-# A true/false question is shown as two options: index 0 means true, 1 means false.
-TRUE_FALSE_LABELS = ("Benar", "Salah")
-TRUE_FALSE_ORDER = (0, 1)
-
-# Room for binary floating-point error, relative to the size of the answer:
-# |2.6 - 2.5| is 0.10000000000000009, which must still pass a tolerance of 0.1.
-_RELATIVE_EPSILON = 1e-9
-
-_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+from app.quizzes.schema import QuestionModel, Quiz, tag_pools
+from app.quizzes.types import type_of
+from app.quizzes.types.base import PublicOption
 
 
 @dataclass(frozen=True)
@@ -66,11 +50,6 @@ class AttemptResult:
     per_question: dict[str, QuestionResult]
 
 
-class PublicOption(NamedTuple):
-    index: int
-    text: str
-
-
 @dataclass(frozen=True, slots=True)
 class PublicQuestion:
     """What the browser may see before grading.
@@ -83,6 +62,12 @@ class PublicQuestion:
     type: str
     text: str
     options: tuple[PublicOption, ...] = ()
+    # The items the options answer (matching's left side); empty for other types.
+    prompts: tuple[str, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return type_of(self.type).TEMPLATE
 
 
 def draw_questions(quiz: Quiz, rng: random.Random) -> list[DrawnQuestion]:
@@ -113,107 +98,27 @@ def _drawn_positions(quiz: Quiz, rng: random.Random) -> list[int]:
 
 
 def _option_order(question: QuestionModel, shuffle: bool, rng: random.Random) -> list[int]:
-    if isinstance(question, SingleQuestion | MultipleQuestion):
-        order = list(range(len(question.options)))
-        if shuffle:
-            rng.shuffle(order)
-        return order
-    if isinstance(question, TrueFalseQuestion):
-        return list(TRUE_FALSE_ORDER)
-    return []
+    return type_of(question.type).option_order(question, shuffle, rng)
 
 
 def public_question(question: QuestionModel, option_order: Sequence[int]) -> PublicQuestion:
     """The question as shown to a learner, options in the drawn order."""
-    options: tuple[PublicOption, ...] = ()
-    if isinstance(question, SingleQuestion | MultipleQuestion):
-        _require_permutation(option_order, len(question.options), question.id)
-        options = tuple(PublicOption(i, question.options[i].text) for i in option_order)
-    elif isinstance(question, TrueFalseQuestion):
-        _require_permutation(option_order, len(TRUE_FALSE_LABELS), question.id)
-        options = tuple(PublicOption(i, TRUE_FALSE_LABELS[i]) for i in option_order)
-    elif option_order:
-        raise ValueError(f"question {question.id!r} has no options, got order {list(option_order)}")
-    return PublicQuestion(id=question.id, type=question.type, text=question.text, options=options)
-
-
-def _require_permutation(order: Sequence[int], size: int, question_id: str) -> None:
-    if sorted(order) != list(range(size)):
-        raise ValueError(f"option order {list(order)} does not fit question {question_id!r}")
-
-
-def parse_number(value: object) -> float | None:
-    """A typed number ("2,5", " 2.5 ", "-3") as float; None when it is not a plain number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace("\u2212", "-")  # the typographic minus sign
-        if not _NUMBER_RE.fullmatch(text):
-            return None
-        number = float(text.replace(",", "."))
-    else:
-        return None
-    return number if math.isfinite(number) else None
+    kind = type_of(question.type)
+    return PublicQuestion(
+        id=question.id,
+        type=question.type,
+        text=question.text,
+        options=kind.public_options(question, option_order),
+        prompts=kind.prompts(question),
+    )
 
 
 def grade_question(question: QuestionModel, response: Any) -> QuestionResult:
     """Points earned by one response; `correct` means full points."""
-    fraction = _fraction(question, response)
+    fraction = type_of(question.type).fraction(question, response)
     return QuestionResult(
         points=question.points * fraction, max_points=question.points, correct=fraction == 1.0
     )
-
-
-def _fraction(question: QuestionModel, response: Any) -> float:
-    if isinstance(question, SingleQuestion):
-        return _single_fraction(question, response)
-    if isinstance(question, MultipleQuestion):
-        return _multiple_fraction(question, response)
-    if isinstance(question, TrueFalseQuestion):
-        return 1.0 if isinstance(response, bool) and response == question.answer else 0.0
-    if isinstance(question, ShortQuestion):
-        return _short_fraction(question, response)
-    return _numeric_fraction(question, response)
-
-
-def _is_index(value: Any, size: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size
-
-
-def _single_fraction(question: SingleQuestion, response: Any) -> float:
-    if _is_index(response, len(question.options)) and question.options[response].correct:
-        return 1.0
-    return 0.0
-
-
-def _multiple_fraction(question: MultipleQuestion, response: Any) -> float:
-    chosen: set[int] = set()
-    if isinstance(response, list | tuple | set | frozenset):
-        chosen = {i for i in response if _is_index(i, len(question.options))}
-    correct = {i for i, option in enumerate(question.options) if option.correct}
-    if question.scoring == "all_or_nothing":
-        return 1.0 if chosen == correct else 0.0
-    # Partial: +1/k per correct option chosen, -1/k per wrong option chosen, never below 0.
-    hits, misses = len(chosen & correct), len(chosen - correct)
-    return max(0.0, (hits - misses) / len(correct))
-
-
-def _short_fraction(question: ShortQuestion, response: Any) -> float:
-    if not isinstance(response, str):
-        return 0.0
-    given = normalize_answer(response)
-    accepted = {normalize_answer(answer) for answer in question.answers}
-    return 1.0 if given and given in accepted else 0.0
-
-
-def _numeric_fraction(question: NumericQuestion, response: Any) -> float:
-    given = parse_number(response)
-    if given is None:
-        return 0.0
-    slack = question.tolerance + _RELATIVE_EPSILON * max(1.0, abs(question.answer))
-    return 1.0 if abs(given - question.answer) <= slack else 0.0
 
 
 def grade_attempt(

@@ -1,10 +1,12 @@
 """The quiz file format (`courses/<slug>/quizzes/<quiz-slug>.yaml`) as pydantic models.
 
-The models check everything inside one question (types, ranges, exactly one correct option
-for `single`), so pydantic reports all of a question's mistakes at once. The `*_issues`
-functions check what spans questions (unique ids, a draw the bank can satisfy) and give
-warnings. The loader turns both into Problems with line numbers; `Quiz` runs the same
-checks, so an invalid quiz cannot be built in code either.
+Each question type's model lives in its module under app/quizzes/types; this module puts
+them together (through the registry) with the quiz settings. The models check everything
+inside one question (types, ranges, exactly one correct option for `single`), so pydantic
+reports all of a question's mistakes at once. The `*_issues` functions check what spans
+questions (unique ids, a draw the bank can satisfy) and give warnings. The loader turns
+both into Problems with line numbers; `Quiz` runs the same checks, so an invalid quiz cannot
+be built in code either.
 """
 
 from __future__ import annotations
@@ -13,34 +15,16 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    StrictBool,
-    model_validator,
-)
+from pydantic import Field, PlainValidator, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.quizzes.types import TYPES, type_of
+from app.quizzes.types.base import QuestionBase, Strict, Text, normalize_answer
 from app.sourcefile import Loc
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-MIN_OPTIONS = 2
-MAX_OPTIONS = 10
-
-QuestionType = Literal["single", "multiple", "true_false", "short", "numeric"]
-QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "true_false", "short", "numeric")
 ShowAnswers = Literal["never", "after_passing", "after_last_attempt", "after_each_attempt"]
-Scoring = Literal["all_or_nothing", "partial"]
-
-
-def normalize_answer(text: str) -> str:
-    """Compare form of a typed answer or option: NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -64,21 +48,6 @@ def unique_slug(base: str, used: set[str]) -> str:
     return candidate
 
 
-def _slug(value: str) -> str:
-    if not SLUG_RE.match(value):
-        raise PydanticCustomError(
-            "slug",
-            "harus berupa slug: huruf kecil, angka, dan tanda hubung (contoh: sandi-kuat)",
-        )
-    return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "tidak boleh kosong")
-    return value
-
-
 def _attempts(value: Any) -> int | Literal["unlimited"]:
     # A plain validator keeps the message single and Indonesian; a union would report one
     # error per member ("not an int", "not 'unlimited'").
@@ -89,115 +58,16 @@ def _attempts(value: Any) -> int | Literal["unlimited"]:
     raise PydanticCustomError("attempts", "harus bilangan bulat >= 1 atau 'unlimited'")
 
 
-def _option_count(options: list[Option]) -> None:
-    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        raise PydanticCustomError(
-            "option_count",
-            f"soal pilihan harus punya {MIN_OPTIONS}–{MAX_OPTIONS} opsi, bukan {len(options)}",
-        )
-
-
-def _correct_numbers(options: list[Option]) -> list[int]:
-    numbers = [i + 1 for i, option in enumerate(options) if option.correct]
-    if not numbers:
-        raise PydanticCustomError("no_correct_option", "tidak ada opsi bertanda 'correct: true'")
-    return numbers
-
-
-def _single_options(options: list[Option]) -> list[Option]:
-    _option_count(options)
-    numbers = _correct_numbers(options)
-    if len(numbers) > 1:
-        listed = ", ".join(str(n) for n in numbers)
-        raise PydanticCustomError(
-            "several_correct_options",
-            f"soal 'single' harus punya tepat satu opsi benar, tetapi opsi {listed} bertanda "
-            "benar (pakai type: multiple untuk beberapa jawaban benar)",
-        )
-    return options
-
-
-def _multiple_options(options: list[Option]) -> list[Option]:
-    _option_count(options)
-    _correct_numbers(options)
-    return options
-
-
-def _accepted_answers(answers: list[str]) -> list[str]:
-    if not answers:
-        raise PydanticCustomError("no_answers", "isi minimal satu jawaban yang diterima")
-    blank = [str(i + 1) for i, answer in enumerate(answers) if not normalize_answer(answer)]
-    if blank:
-        raise PydanticCustomError("blank_answer", f"jawaban nomor {', '.join(blank)} kosong")
-    return answers
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
-Text = Annotated[str, AfterValidator(_not_blank)]
-Points = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-class _Strict(BaseModel):
-    # strict: YAML already gives real ints/bools/floats, so "70" or 1-for-true is a mistake.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Option(_Strict):
-    text: Text
-    correct: StrictBool = False
-    feedback: Text | None = None
-
-
-class _QuestionBase(_Strict):
-    id: Slug
-    text: Text
-    tags: list[Text] = Field(default_factory=list)
-    points: Points = 1.0
-    feedback: Text | None = None
-
-
-class SingleQuestion(_QuestionBase):
-    type: Literal["single"] = "single"
-    options: Annotated[list[Option], AfterValidator(_single_options)]
-
-
-class MultipleQuestion(_QuestionBase):
-    type: Literal["multiple"] = "multiple"
-    scoring: Scoring = "all_or_nothing"
-    options: Annotated[list[Option], AfterValidator(_multiple_options)]
-
-
-class TrueFalseQuestion(_QuestionBase):
-    type: Literal["true_false"] = "true_false"
-    answer: StrictBool
-
-
-class ShortQuestion(_QuestionBase):
-    type: Literal["short"] = "short"
-    answers: Annotated[list[str], AfterValidator(_accepted_answers)]
-
-
-class NumericQuestion(_QuestionBase):
-    type: Literal["numeric"] = "numeric"
-    answer: Annotated[float, Field(allow_inf_nan=False)]
-    tolerance: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
-
-
-QuestionModel = (
-    SingleQuestion | MultipleQuestion | TrueFalseQuestion | ShortQuestion | NumericQuestion
-)
+# Built from the registry: a new type in app/quizzes/types is part of the file format.
+QUESTION_TYPES: tuple[str, ...] = tuple(TYPES)
+QUESTION_MODELS: dict[str, type[QuestionBase]] = {
+    name: kind.Question for name, kind in TYPES.items()
+}
+QuestionModel = Union[tuple(QUESTION_MODELS.values())]  # type: ignore[valid-type]  # noqa: UP007
 Question = Annotated[QuestionModel, Field(discriminator="type")]
 
-QUESTION_MODELS: dict[str, type[_QuestionBase]] = {
-    "single": SingleQuestion,
-    "multiple": MultipleQuestion,
-    "true_false": TrueFalseQuestion,
-    "short": ShortQuestion,
-    "numeric": NumericQuestion,
-}
 
-
-class Draw(_Strict):
+class Draw(Strict):
     count: Annotated[int, Field(ge=1)] | None = None
     tags: Annotated[dict[Text, Annotated[int, Field(ge=1)]], Field(min_length=1)] | None = None
 
@@ -210,7 +80,7 @@ class Draw(_Strict):
         return self
 
 
-class QuizSettings(_Strict):
+class QuizSettings(Strict):
     """Every top-level key of a quiz file except `questions`."""
 
     title: Text
@@ -261,12 +131,10 @@ def question_loc(index: int) -> Loc:
 def question_issues(question: QuestionModel, index: int) -> list[Issue]:
     """Warnings inside one valid question: options or answers written twice."""
     loc = question_loc(index)
-    if isinstance(question, SingleQuestion | MultipleQuestion):
-        texts, key, label = [o.text for o in question.options], "options", "opsi"
-    elif isinstance(question, ShortQuestion):
-        texts, key, label = question.answers, "answers", "jawaban"
-    else:
+    listed = type_of(question.type).listed(question)
+    if listed is None:
         return []
+    key, label, texts = listed
     issues: list[Issue] = []
     first_seen: dict[str, int] = {}
     for i, text in enumerate(texts):

@@ -29,7 +29,6 @@ from app.progress import service as progress
 from app.progress.models import Enrolment
 from app.quizzes import keys
 from app.quizzes.grading import (
-    TRUE_FALSE_ORDER,
     DrawnQuestion,
     draw_questions,
     grade_attempt,
@@ -37,7 +36,9 @@ from app.quizzes.grading import (
     review_allowed,
 )
 from app.quizzes.models import AttemptStatus, QuizAnswer, QuizAttempt
-from app.quizzes.schema import Quiz
+from app.quizzes.schema import QuestionModel, Quiz
+from app.quizzes.types import type_of
+from app.quizzes.types.base import OptionCount
 
 
 class QuizError(Exception):
@@ -172,27 +173,9 @@ def _draw(definition: Quiz) -> list[DrawnQuestion]:
     return draw_questions(definition, random.Random(secrets.randbits(64)))
 
 
-def parse_response(question_type: str, values: list[str]) -> Any:
+def parse_response(question: QuestionModel, values: list[str]) -> Any:
     """Turn submitted form values into a grading response (never raises)."""
-    values = [v for v in values if v is not None]
-    if question_type in ("single", "true_false"):
-        try:
-            index = int(values[0]) if values else None
-        except ValueError:
-            return None
-        if question_type == "true_false":
-            return None if index not in TRUE_FALSE_ORDER else index == 0
-        return index
-    if question_type == "multiple":
-        out = []
-        for v in values:
-            try:
-                out.append(int(v))
-            except ValueError:
-                continue
-        return sorted(set(out))
-    text = values[0] if values else ""
-    return text[:500]
+    return type_of(question.type).parse(question, [v for v in values if v is not None])
 
 
 def save_answer(
@@ -220,7 +203,7 @@ def save_answer(
         db.rollback()
         raise QuizError(_("Soal tidak ada pada percobaan ini."))
     question = quiz_of_attempt(db, attempt).question_map()[question_id]
-    response = parse_response(question.type, values)
+    response = parse_response(question, values)
     _upsert_answer(db, attempt_id=attempt.id, question_id=question_id, response=response, now=now)
     db.commit()
     # What was just written; not read back (this runs on every keystroke-level change).
@@ -397,6 +380,10 @@ class ReviewItem:
     response: Any
     result: dict[str, Any]
 
+    @property
+    def template(self) -> str:
+        return type_of(self.question.type).TEMPLATE
+
 
 def review(
     db: Session, attempt: QuizAttempt, *, all_attempts: list[QuizAttempt]
@@ -431,8 +418,8 @@ class QuestionStat:
     answered: int
     # None when keys are withheld: with the pick rates it would give the key away.
     correct: int | None
-    # (option text, times chosen, is correct — None when keys are withheld)
-    option_counts: list[tuple[str, int, bool | None]]
+    # (option text, times chosen, is correct — None when keys are withheld); by type
+    option_counts: list[OptionCount]
 
 
 def question_stats(db: Session, *, quiz: CourseQuiz, with_keys: bool) -> list[QuestionStat]:
@@ -453,7 +440,7 @@ def question_stats(db: Session, *, quiz: CourseQuiz, with_keys: bool) -> list[Qu
         for qid, r in (results or {}).items():
             answered[qid] = answered.get(qid, 0) + 1
             correct[qid] = correct.get(qid, 0) + (1 if r.get("correct") else 0)
-    chosen: dict[tuple[str, int], int] = {}
+    responses: dict[str, list[Any]] = {}
     ids = [a for a, _ in attempts]
     if ids:
         for qid, response in db.execute(
@@ -461,24 +448,10 @@ def question_stats(db: Session, *, quiz: CourseQuiz, with_keys: bool) -> list[Qu
                 QuizAnswer.attempt_id.in_(ids)
             )
         ):
-            picks = response if isinstance(response, list) else [response]
-            for pick in picks:
-                if isinstance(pick, bool):
-                    pick = 0 if pick else 1
-                if isinstance(pick, int):
-                    chosen[(qid, pick)] = chosen.get((qid, pick), 0) + 1
+            responses.setdefault(qid, []).append(response)
     stats = []
     for q in definition.questions:
-        options: list[tuple[str, int, bool]] = []
-        if q.type in ("single", "multiple"):
-            options = [
-                (o.text, chosen.get((q.id, i), 0), o.correct) for i, o in enumerate(q.options)
-            ]
-        elif q.type == "true_false":
-            options = [
-                ("Benar", chosen.get((q.id, 0), 0), q.answer),
-                ("Salah", chosen.get((q.id, 1), 0), not q.answer),
-            ]
+        options = type_of(q.type).option_counts(q, responses.get(q.id, []), with_keys=with_keys)
         right: int | None = correct.get(q.id, 0)
         if not with_keys and options:
             options = [(text, n, None) for text, n, _ok in options]
