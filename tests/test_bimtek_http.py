@@ -367,6 +367,23 @@ def _confirmed(db, session, *people_, actor):
         assert outcome.nomination.status == "confirmed"
 
 
+def test_nomination_and_its_enrolment_are_one_transaction(client, people, db, monkeypatch):
+    # Before, the nomination committed and the enrolment followed in its own transaction:
+    # a failing enrolment left a confirmed seat without the course.
+    session = make_session(db, actor=people.adi)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("enrolment failed")
+
+    monkeypatch.setattr(progress, "add_enrolment", broken)
+    with pytest.raises(RuntimeError):
+        seats.nominate(
+            db, session_id=session.id, person_id=people.alice.id, actor=people.olga, now=MORNING
+        )
+    assert db.scalar(select(func.count()).select_from(Nomination)) == 0
+    assert people.olga.full_name  # the actor stays readable for an error page
+
+
 def test_checkin_via_qr_url(client, people, db, settings, clock):
     session = make_session(db, actor=people.adi)
     day = session.days[0]
