@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bimtek import service as bimtek
+from app.bimtek import attendance, scheduling, seats
 from app.bimtek.forms import DayInput, SessionInput, local_to_utc, to_local
 from app.certificates import service as certificates
 from app.certificates.models import Certificate
@@ -267,9 +267,9 @@ def _bimtek_today(
         allow_self_registration=False,
         days=days,
     )
-    session = bimtek.create_session(db, data=data, actor=admin, now=now - timedelta(days=15))
+    session = scheduling.create_session(db, data=data, actor=admin, now=now - timedelta(days=15))
     for person in participants:
-        bimtek.nominate(
+        seats.nominate(
             db,
             session_id=session.id,
             person_id=person.id,
@@ -277,9 +277,9 @@ def _bimtek_today(
             now=now - timedelta(days=10),
         )
     first_day = session.days[0]
-    window_opens = bimtek.checkin_window(first_day)[0]
+    window_opens = attendance.checkin_window(first_day)[0]
     for k, person in enumerate(participants[:PRESENT_TODAY]):
-        bimtek.mark_present(
+        attendance.mark_present(
             db,
             session_id=session.id,
             day_id=first_day.id,

@@ -13,6 +13,8 @@ import app.models  # noqa: F401  (all models, and services that hook into progre
 from app.audit.routes import router as audit_router
 from app.auth.passwords import HashBusy, hasher_from_settings
 from app.auth.routes import router as auth_router
+from app.bimtek.checkin_routes import router as bimtek_checkin_router
+from app.bimtek.learner_routes import router as bimtek_learner_router
 from app.bimtek.routes import router as bimtek_router
 from app.certificates.routes import router as certificates_router
 from app.city import service as city
@@ -121,7 +123,9 @@ def create_app(
     app.include_router(rules_router, include_in_schema=False)
     app.include_router(audit_router, include_in_schema=False)
     app.include_router(city_router, include_in_schema=False)
+    app.include_router(bimtek_learner_router, include_in_schema=False)
     app.include_router(bimtek_router, include_in_schema=False)
+    app.include_router(bimtek_checkin_router, include_in_schema=False)
     app.include_router(reports_router, include_in_schema=False)
     app.include_router(reports_admin_router, include_in_schema=False)
     app.include_router(reports_api_router)

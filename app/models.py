@@ -56,6 +56,6 @@ __all__ = [
 
 # Services that hook into progress register on import: quiz passes count towards
 # completion, and completion issues the certificate. Whatever loads the models gets both.
-import app.bimtek.service  # noqa: E402, F401  (bimtek attendance gates completion)
+import app.bimtek.completion  # noqa: E402, F401  (bimtek attendance gates completion)
 import app.certificates.service  # noqa: E402, F401
 import app.quizzes.service  # noqa: E402, F401

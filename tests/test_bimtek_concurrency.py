@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, insert, select
 
-from app.bimtek import checkin, service
+from app.bimtek import attendance, checkin, seats
 from app.bimtek.models import Attendance, AttendanceMethod, Nomination, NominationStatus
 from app.courses.sync import sync_courses
 from app.db import make_engine, make_sessionmaker
@@ -79,7 +79,7 @@ def test_concurrent_nominations_never_overbook(db, people, synced, maker):
         def prepare(s):
             actor = s.get(User, admin_id)
             assert actor.roles  # loaded before the race starts
-            return lambda: service.nominate(
+            return lambda: seats.nominate(
                 s, session_id=session.id, person_id=person_id, actor=actor, now=MORNING
             )
 
@@ -115,7 +115,7 @@ def test_concurrent_self_registration_and_approvals_never_overbook(db, people, s
     def register(user_id):
         def prepare(s):
             user = s.get(User, user_id)
-            return lambda: service.self_register(s, session_id=session.id, user=user, now=MORNING)
+            return lambda: seats.self_register(s, session_id=session.id, user=user, now=MORNING)
 
         return prepare
 
@@ -131,7 +131,7 @@ def test_concurrent_self_registration_and_approvals_never_overbook(db, people, s
         def prepare(s):
             actor = s.get(User, admin_id)
             assert actor.roles
-            return lambda: service.approve(s, nomination_id=nomination_id, actor=actor, now=MORNING)
+            return lambda: seats.approve(s, nomination_id=nomination_id, actor=actor, now=MORNING)
 
         return prepare
 
@@ -203,7 +203,7 @@ def test_burst_of_1000_checkins(db, people, synced, maker, settings, backend):
 
             def run():
                 for user in users:
-                    result = service.check_in(
+                    result = attendance.check_in(
                         s,
                         user=user,
                         code=code,

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from app import citytime
 from app.audit.models import AuditEvent
-from app.bimtek import checkin, service
+from app.bimtek import attendance as bimtek_attendance
+from app.bimtek import checkin, completion, seats
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, Nomination
 from app.certificates.models import Certificate
 from app.main import create_app
@@ -293,7 +294,7 @@ def test_opd_admin_cannot_act_on_another_opd(client, people, db):
     # the search shows only the OPD admin's own people
     assert "Bob Saputra" not in client.get(f"/bimtek/sesi/{session.id}?q=Saputra").text
     # Bob registers himself; Olga may not approve or reject him
-    outcome = service.self_register(db, session_id=session.id, user=people.bob, now=MORNING)
+    outcome = seats.self_register(db, session_id=session.id, user=people.bob, now=MORNING)
     for action in ("setujui", "tolak", "tarik"):
         r = client.submit(f"/bimtek/nominasi/{outcome.nomination.id}/{action}", page="/bimtek/sesi")
         assert r.status_code == 403, action
@@ -360,10 +361,27 @@ def test_self_registration_and_approval_rechecks_quota(client, make_client, peop
 
 def _confirmed(db, session, *people_, actor):
     for person in people_:
-        outcome = service.nominate(
+        outcome = seats.nominate(
             db, session_id=session.id, person_id=person.id, actor=actor, now=MORNING
         )
         assert outcome.nomination.status == "confirmed"
+
+
+def test_nomination_and_its_enrolment_are_one_transaction(client, people, db, monkeypatch):
+    # Before, the nomination committed and the enrolment followed in its own transaction:
+    # a failing enrolment left a confirmed seat without the course.
+    session = make_session(db, actor=people.adi)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("enrolment failed")
+
+    monkeypatch.setattr(progress, "add_enrolment", broken)
+    with pytest.raises(RuntimeError):
+        seats.nominate(
+            db, session_id=session.id, person_id=people.alice.id, actor=people.olga, now=MORNING
+        )
+    assert db.scalar(select(func.count()).select_from(Nomination)) == 0
+    assert people.olga.full_name  # the actor stays readable for an error page
 
 
 def test_checkin_via_qr_url(client, people, db, settings, clock):
@@ -548,7 +566,7 @@ def test_editing_a_session_keeps_attendance(client, people, db, settings, clock)
     session = make_session(db, actor=people.adi, day_inputs=days(0, 1))
     day0 = session.days[0]
     _confirmed(db, session, people.alice, actor=people.olga)
-    service.check_in(
+    bimtek_attendance.check_in(
         db,
         user=people.alice,
         code=checkin.current_code(_key(settings), session.id, day0.id, clock.now),
@@ -620,7 +638,7 @@ def test_attendance_rule_gates_completion(client, make_client, people, db, setti
     db.rollback()
     enrolment = _enrolment(db, people.alice.id, session.course_id)
     assert enrolment.status != "completed"  # 1 of 3 days < 60 %
-    assert service.jp_credits(db, user_id=people.alice.id) == []
+    assert completion.jp_credits(db, user_id=people.alice.id) == []
 
     clock.now = MORNING + timedelta(days=1)
     client.login(NIPS["alice"])
@@ -633,7 +651,7 @@ def test_attendance_rule_gates_completion(client, make_client, people, db, setti
     enrolment = _enrolment(db, people.alice.id, session.course_id)
     assert enrolment.status == "completed"
     assert enrolment.completed_at == clock.now
-    assert [c.jp for c in service.jp_credits(db, user_id=people.alice.id)] == [16]
+    assert [c.jp for c in completion.jp_credits(db, user_id=people.alice.id)] == [16]
     assert "JP yang diperoleh dari bimtek: 16 JP." in client.get("/bimtek").text
     # The certificate carries the session's JP (16), not the course's (8): reports and
     # the SIASN export count JP from certificates.
@@ -648,7 +666,7 @@ def test_attendance_rule_gates_completion(client, make_client, people, db, setti
         progress.mark_completed(db, enrolment=bob_enrolment, module=module, now=clock.now)
     db.rollback()
     assert _enrolment(db, people.bob.id, course.id).status == "completed"
-    assert service.jp_credits(db, user_id=people.bob.id) == []
+    assert completion.jp_credits(db, user_id=people.bob.id) == []
     certificate = db.scalar(select(Certificate).where(Certificate.user_id == people.bob.id))
     assert certificate.jp == 8  # the course's own JP
 
@@ -659,7 +677,7 @@ def test_lowering_the_rule_completes_waiting_participants(client, people, db, se
     enrolment = _enrolment(db, people.alice.id, session.course_id)
     for module in session.course.modules:
         progress.mark_completed(db, enrolment=enrolment, module=module, now=clock.now)
-    service.mark_present(
+    bimtek_attendance.mark_present(
         db,
         session_id=session.id,
         day_id=session.days[0].id,
@@ -689,7 +707,7 @@ def test_documents_are_role_scoped(client, make_client, people, db, settings, cl
     _confirmed(db, session, people.alice, siti, actor=people.olga)
     _confirmed(db, session, people.bob, actor=people.adi)
     for person in (people.alice, people.bob, siti):
-        service.mark_present(
+        bimtek_attendance.mark_present(
             db,
             session_id=session.id,
             day_id=day.id,

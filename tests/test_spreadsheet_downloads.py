@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.bimtek import service as bimtek
+from app.bimtek import attendance, seats
 from app.main import create_app
 from app.opds.models import Opd
 from app.reports.routes import EXPORTS
@@ -137,10 +137,10 @@ def evil(client, db, people):
     session = make_session(db, actor=people.adi, capacity=30)
     day = session.days[0]
     for person in persons:
-        bimtek.nominate(
+        seats.nominate(
             db, session_id=session.id, person_id=person.id, actor=people.adi, now=MORNING
         )
-    bimtek.mark_present(
+    attendance.mark_present(
         db,
         session_id=session.id,
         day_id=day.id,

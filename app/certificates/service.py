@@ -58,7 +58,7 @@ def _next_serial(db: Session, *, year: int) -> int:
 
 
 # Where a completion earns other JP than the course declares (a bimtek session states
-# its own JP): the first source that answers wins. Registered by app.bimtek.service.
+# its own JP): the first source that answers wins. Registered by app.bimtek.completion.
 JpSource = Callable[[Session, Enrolment], int | None]
 _jp_sources: list[JpSource] = []
 

@@ -64,7 +64,22 @@ def enrol(
     source: str = "self",
     due_date: date | None = None,
 ) -> Enrolment:
-    """Enrol (idempotent). Self-enrolment only in open courses."""
+    """Enrol (idempotent) and commit. Self-enrolment only in open courses."""
+    add_enrolment(db, user_id=user_id, course=course, now=now, source=source, due_date=due_date)
+    db.commit()
+    return get_enrolment(db, user_id=user_id, course_id=course.id)
+
+
+def add_enrolment(
+    db: Session,
+    *,
+    user_id: int,
+    course: Course,
+    now: datetime,
+    source: str = "self",
+    due_date: date | None = None,
+) -> None:
+    """`enrol` inside the caller's transaction: inserts if missing, never commits."""
     if source == "self" and (course.enrolment_mode != "open" or course.archived):
         raise NotEnrollable(_("Kursus ini tidak terbuka untuk pendaftaran mandiri."))
     required = required_count(db, course.id)
@@ -84,8 +99,6 @@ def enrol(
         },
         conflict=["user_id", "course_id"],
     )
-    db.commit()
-    return get_enrolment(db, user_id=user_id, course_id=course.id)
 
 
 def required_count(db: Session, course_id: int) -> int:

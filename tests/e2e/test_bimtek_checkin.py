@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app.bimtek import service
+from app.bimtek import seats
 from app.main import create_app
 from tests.conftest import NIPS, PASSWORD
 from tests.fixtures.bimtek.builders import MORNING, add_person, copy_courses, make_session, nip_for
@@ -37,7 +37,7 @@ def test_typed_code_appears_on_the_facilitator_screen(
     fajar = add_person(db, "Fajar Nugraha", people.opd_b, nip=nip_for(9))
     session = make_session(db, actor=people.adi, facilitators=[fajar.nip])
     day = session.days[0]
-    service.nominate(
+    seats.nominate(
         db, session_id=session.id, person_id=people.alice.id, actor=people.olga, now=MORNING
     )
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from app.bimtek import service as bimtek
+from app.bimtek import seats
 from app.config import PROJECT_ROOT
 from app.main import create_app
 from tests.conftest import NIPS, PASSWORD
@@ -55,7 +55,7 @@ def city(app, people, db):
     """A bimtek session with a facilitator and a participant, and a certificate."""
     fajar = add_person(db, "Fajar Nugraha", people.opd_b, nip=nip_for(9))
     session = make_session(db, actor=people.adi, facilitators=[fajar.nip])
-    bimtek.nominate(
+    seats.nominate(
         db, session_id=session.id, person_id=people.alice.id, actor=people.olga, now=MORNING
     )
     with TestBrowser(app, base_url="http://testserver") as client:
