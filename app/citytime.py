@@ -61,11 +61,27 @@ def today(now: datetime) -> date:
     return local(now).date()
 
 
+def at(day: date, wall_clock: time) -> datetime:
+    """The UTC instant when the city's clocks show `wall_clock` on its day `day` (what a
+    form typed in the city's time means)."""
+    return datetime.combine(day, wall_clock, zone()).astimezone(UTC)
+
+
 def start_of(day: date) -> datetime:
     """Midnight of the city's day `day`, as a UTC instant."""
-    return datetime.combine(day, time(), zone()).astimezone(UTC)
+    return at(day, time())
+
+
+def time_of_day(moment: datetime) -> str:
+    """ "08.30": the city's wall-clock time, hours and minutes with a dot, no zone."""
+    return f"{local(moment):%H.%M}"
 
 
 def hhmm(moment: datetime | None) -> str:
     """ "08.30 WIB" — a time of day as Indonesian offices write it."""
-    return f"{local(moment):%H.%M} {label()}" if moment else ""
+    return f"{time_of_day(moment)} {label()}" if moment else ""
+
+
+def hours(start: datetime, end: datetime) -> str:
+    """ "08.00–16.00 WIB" — a span of one day, the zone written once."""
+    return f"{time_of_day(start)}–{time_of_day(end)} {label()}"

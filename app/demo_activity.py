@@ -21,8 +21,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.bimtek import attendance, scheduling, seats
-from app.bimtek.forms import DayInput, SessionInput, local_to_utc, to_local
+from app.bimtek.forms import DayInput, SessionInput
 from app.certificates import service as certificates
 from app.certificates.models import Certificate
 from app.city import service as city
@@ -134,7 +135,7 @@ def _not_started(db: Session, *, person: User, course: Course, now: datetime, ov
         db, person=person, course=course, at=now - timedelta(days=60), source="assigned"
     )
     if overdue:
-        enrolment.due_date = (now - timedelta(days=10)).date()
+        enrolment.due_date = citytime.today(now) - timedelta(days=10)
     db.commit()
 
 
@@ -237,19 +238,15 @@ def _bimtek_today(
     participants: list[User],
     now: datetime,
 ) -> None:
-    """A two-day session (today and tomorrow, Asia/Jakarta) with confirmed participants,
+    """A two-day session (today and tomorrow in the city) with confirmed participants,
     some of them marked present today by the facilitator."""
-    today = to_local(now).date()
+    today = citytime.today(now)
+    tomorrow = today + timedelta(days=1)
     # Today's day starts by now at the latest, so its attendance can be recorded.
-    opens = min(time(8), time(to_local(now).hour))
+    opens = min(time(8), time(citytime.local(now).hour))
     days = [
-        DayInput(None, today, local_to_utc(today, opens), local_to_utc(today, time(16))),
-        DayInput(
-            None,
-            today + timedelta(days=1),
-            local_to_utc(today + timedelta(days=1), time(8)),
-            local_to_utc(today + timedelta(days=1), time(16)),
-        ),
+        DayInput(None, today, citytime.at(today, opens), citytime.at(today, time(16))),
+        DayInput(None, tomorrow, citytime.at(tomorrow, time(8)), citytime.at(tomorrow, time(16))),
     ]
     data = SessionInput(
         title="Bimtek Penyusunan Masterplan Smart City Angkatan I",

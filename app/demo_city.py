@@ -259,7 +259,7 @@ def generate(
                     else ("bimtek" if course["audience"] == "bimtek" else "self")
                 )
                 due = (
-                    (enrolled + timedelta(days=rng.randint(14, 90))).date()
+                    citytime.today(enrolled + timedelta(days=rng.randint(14, 90)))
                     if source != "self"
                     else None
                 )

@@ -60,8 +60,8 @@ def pick_locale(value: str | None) -> str:
     return value if value in LOCALES else DEFAULT_LOCALE
 
 
-# Times as Indonesian offices write them: "3 Desember 2026, 14.05 WIB" — never seconds,
-# never "3/12/26" (Babel's short and medium styles).
+# Times as Indonesian offices write them: "3 Desember 2026, 14.05 WIB" (or WITA, WIT: the
+# city's zone) — never seconds, never "3/12/26" (Babel's short and medium styles).
 _DATETIME_PATTERNS = {
     "full": "EEEE, d MMMM y, HH.mm",
     "long": "d MMMM y, HH.mm",

@@ -31,7 +31,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
 import app.models  # noqa: E402, F401  (every table and the progress hooks)
+from app import citytime  # noqa: E402
 from app.auth.models import AuthSession  # noqa: E402
 from app.auth.passwords import Hasher  # noqa: E402
 from app.auth.sessions import token_hash  # noqa: E402
@@ -60,7 +60,6 @@ try:  # bimtek is a newer domain; without it the check-in scenario is skipped
 except ImportError:  # pragma: no cover - depends on the checkout
     BimtekSession = None
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 # Published on purpose: benchmark databases only.
 BENCH_PASSWORD = "cakap-bench-2026"  # noqa: S105
 CPNS_COURSE = "orientasi-digital-cpns"
@@ -109,8 +108,8 @@ def mint_sessions(conn, user_ids: list[int], now: datetime) -> dict[int, str]:
 
 
 def add_bimtek(conn, course, people: list, now: datetime) -> dict:
-    """A bimtek session with a day today (Asia/Jakarta) and every person confirmed in it."""
-    today = now.astimezone(JAKARTA).date()
+    """A bimtek session with a day today (in the city) and every person confirmed in it."""
+    today = citytime.today(now)
     session_id = conn.execute(
         insert(BimtekSession)
         .values(
@@ -376,7 +375,7 @@ def seed(args) -> dict:
             conn.execute(insert(QuizAnswer), batch)
 
         fix_sequences(conn)  # the rows above were inserted with explicit ids
-        # A bimtek session with a day today (Asia/Jakarta) and confirmed participants.
+        # A bimtek session with a day today (in the city) and confirmed participants.
         bimtek_ids = add_bimtek(conn, bimtek, groups["checkin"], now) if BimtekSession else None
 
     # Real certificates for the "cert" group: complete the course through the service.

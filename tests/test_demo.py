@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app.bimtek.forms import to_local
+from app import citytime
 from app.bimtek.models import Attendance, BimtekSession, Nomination, NominationStatus
 from app.certificates import service as certificates
 from app.certificates.models import Certificate
@@ -50,7 +50,7 @@ def test_demo_city_has_something_real_on_every_page(monkeypatch, settings, db, m
     assert len(figures) == 9, row
     assert all(re.search(r"[1-9]", figure) for figure in figures), row
 
-    # A session of the shipped bimtek course today and tomorrow (Asia/Jakarta) with a
+    # A session of the shipped bimtek course today and tomorrow (in the city) with a
     # facilitator, confirmed participants from several OPDs, today's attendance recorded.
     session = db.scalar(
         select(BimtekSession)
@@ -58,7 +58,7 @@ def test_demo_city_has_something_real_on_every_page(monkeypatch, settings, db, m
         .where(Course.slug == "bimtek-masterplan-smart-city")
     )
     assert session is not None
-    today = to_local(utcnow()).date()
+    today = citytime.today(utcnow())
     assert [d.date for d in session.days] == [today, today + timedelta(days=1)]
     assert [f.nip for f in session.facilitators] == [logins["fasilitator"].login]
     confirmed_opds = db.scalar(
@@ -89,7 +89,7 @@ def test_demo_city_has_something_real_on_every_page(monkeypatch, settings, db, m
     # Completions (and so certificates and JP) over at least three months, one revoked,
     # issued through the real service so they are signed.
     months = {
-        (to_local(at).year, to_local(at).month)
+        (citytime.local(at).year, citytime.local(at).month)
         for at in db.scalars(
             select(Enrolment.completed_at).where(Enrolment.completed_at.is_not(None))
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app import citytime
 from app.courses.models import Course
 from app.courses.sync import sync_courses
 from app.progress.assignment import MIN_DAYS_TO_FINISH, matching_users, rule_covers
@@ -109,7 +110,7 @@ def test_a_long_past_tmt_still_leaves_time_to_finish(client, people, db, clock):
     db.rollback()
     eko = db.scalar(select(User).where(User.nip == "199501012019011003"))
     (enrolment,) = db.scalars(select(Enrolment).where(Enrolment.user_id == eko.id)).all()
-    assert enrolment.due_date == clock().date() + timedelta(days=MIN_DAYS_TO_FINISH)
+    assert enrolment.due_date == citytime.today(clock()) + timedelta(days=MIN_DAYS_TO_FINISH)
 
 
 def _course_copy(tmp_path: Path) -> Path:

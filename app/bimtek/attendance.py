@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.audit.service import record
 from app.bimtek import checkin
 from app.bimtek.access import BimtekError, can_run_checkin
-from app.bimtek.forms import to_local
 from app.bimtek.models import (
     Attendance,
     AttendanceMethod,
@@ -24,7 +24,7 @@ from app.bimtek.models import (
     Nomination,
     NominationStatus,
 )
-from app.bimtek.roster import confirmed_count, get_day, local_today, nominations_of
+from app.bimtek.roster import confirmed_count, get_day, nominations_of
 from app.db import insert_ignore, write_locked
 from app.errors import NotAllowed, NotFound
 from app.i18n import gettext as _
@@ -49,15 +49,14 @@ def checkin_window(day: BimtekDay) -> tuple[datetime, datetime]:
 
 def checkin_problem(day: BimtekDay, now: datetime) -> str | None:
     """Why check-in for this day is closed right now, or None when it is open."""
-    if local_today(now) != day.date:
+    if citytime.today(now) != day.date:
         return _("Daftar hadir ini untuk %(day)s, bukan hari ini.") % {
             "day": day.date.strftime("%d-%m-%Y")
         }
     opens, closes = checkin_window(day)
     if not opens <= now <= closes:
-        return _("Daftar hadir hari ini hanya dibuka pukul %(a)s–%(b)s WIB.") % {
-            "a": to_local(opens).strftime("%H.%M"),
-            "b": to_local(closes).strftime("%H.%M"),
+        return _("Daftar hadir hari ini hanya dibuka pukul %(hours)s.") % {
+            "hours": citytime.hours(opens, closes)
         }
     return None
 
@@ -139,7 +138,7 @@ def todays_days(db: Session, *, user_id: int, now: datetime) -> list[BimtekDay]:
             select(BimtekDay)
             .join(Nomination, Nomination.session_id == BimtekDay.session_id)
             .where(
-                BimtekDay.date == local_today(now),
+                BimtekDay.date == citytime.today(now),
                 Nomination.user_id == user_id,
                 Nomination.status == NominationStatus.confirmed,
             )

@@ -41,7 +41,7 @@ class AttendanceLine:
     name: str
     identifier: str  # NIP, or NIK for non-ASN
     opd: str
-    time: str  # "08.12 WIB", or "" when absent (signed on paper)
+    time: str  # "08.12 WIB" (the city's zone), or "" when absent (signed on paper)
 
 
 @dataclass

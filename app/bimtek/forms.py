@@ -1,7 +1,8 @@
 """The session form: raw strings in, a checked `SessionInput` (or messages per field) out.
 
 No database here; the service checks what needs one (course, facilitator accounts, days
-that already have attendance). Times are typed in Asia/Jakarta and stored in UTC.
+that already have attendance). Times are typed in the city's zone (app.citytime) and
+stored in UTC.
 """
 
 from __future__ import annotations
@@ -43,14 +44,6 @@ class SessionInput:
     allow_self_registration: bool
     quotas: dict[int, int] = field(default_factory=dict)
     days: list[DayInput] = field(default_factory=list)
-
-
-def to_local(value: datetime) -> datetime:
-    return citytime.local(value)
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=citytime.zone()).astimezone(UTC)
 
 
 def _text(form: Mapping[str, str], name: str) -> str:
@@ -97,7 +90,7 @@ def _local_datetime(form: Mapping[str, str], name: str, errors: dict[str, str], 
     except ValueError:
         errors[name] = _("%(label)s tidak valid (format: tanggal dan jam).") % {"label": label}
         return None
-    return value.replace(tzinfo=citytime.zone()).astimezone(UTC)
+    return citytime.at(value.date(), value.time())
 
 
 def _day_rows(form: Mapping[str, str], errors: dict[str, str]) -> list[DayInput]:
@@ -132,7 +125,7 @@ def _day_rows(form: Mapping[str, str], errors: dict[str, str]) -> list[DayInput]
                 }
                 continue
             seen.add(on)
-        days.append(DayInput(day_id, on, local_to_utc(on, start), local_to_utc(on, end), delete))
+        days.append(DayInput(day_id, on, citytime.at(on, start), citytime.at(on, end), delete))
     if len([d for d in days if not d.delete]) > MAX_DAYS:
         errors["hari"] = _("Paling banyak %(n)s hari.") % {"n": MAX_DAYS}
     if not any(not d.delete for d in days) and "hari" not in errors:
@@ -223,7 +216,7 @@ def parse_session_form(
 
 
 def _local_input(value: datetime) -> str:
-    return to_local(value).strftime("%Y-%m-%dT%H:%M")
+    return citytime.local(value).strftime("%Y-%m-%dT%H:%M")
 
 
 def login_of(user) -> str:
@@ -257,8 +250,8 @@ def session_to_form(session) -> dict[str, str]:
     for i, day in enumerate(session.days):
         form[f"hari-{i}-id"] = str(day.id)
         form[f"hari-{i}-tanggal"] = day.date.isoformat()
-        form[f"hari-{i}-mulai"] = to_local(day.starts_at).strftime("%H:%M")
-        form[f"hari-{i}-selesai"] = to_local(day.ends_at).strftime("%H:%M")
+        form[f"hari-{i}-mulai"] = citytime.local(day.starts_at).strftime("%H:%M")
+        form[f"hari-{i}-selesai"] = citytime.local(day.ends_at).strftime("%H:%M")
     return form
 
 

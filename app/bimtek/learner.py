@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.bimtek.completion import rule_met
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, Nomination, NominationStatus
-from app.bimtek.roster import list_sessions, local_today, waitlist_rank
+from app.bimtek.roster import list_sessions, waitlist_rank
 from app.bimtek.seats import ACTIVE, registration_open
 from app.progress import service as progress
 from app.progress.models import Enrolment
@@ -42,7 +43,7 @@ class MySession:
 def my_bimtek(db: Session, *, user: User, now: datetime) -> tuple[list[MySession], list[MySession]]:
     """(upcoming, history): upcoming sessions with the learner's status; past sessions they
     were part of."""
-    today = local_today(now)
+    today = citytime.today(now)
     mine = {
         n.session_id: n for n in db.scalars(select(Nomination).where(Nomination.user_id == user.id))
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from app import citytime
 from app.auth.deps import CurrentUser
 from app.bimtek import attendance, checkin, completion, learner, roster, seats
 from app.bimtek.access import BimtekError, is_facilitator
@@ -18,12 +19,12 @@ router = APIRouter()
 
 def _mine_page(request, db, user, *, flash=None, flash_kind="ok", status_code=200):
     at = now(request)
+    today = citytime.today(at)
     upcoming, history = learner.my_bimtek(db, user=user, now=at)
     facilitating = [
         s
         for s in roster.list_sessions(db)
-        if is_facilitator(user, s)
-        and (s.last_day is None or s.last_day.date >= roster.local_today(at))
+        if is_facilitator(user, s) and (s.last_day is None or s.last_day.date >= today)
     ]
     return render(
         request,
@@ -33,7 +34,7 @@ def _mine_page(request, db, user, *, flash=None, flash_kind="ok", status_code=20
             "upcoming": upcoming,
             "history": history,
             "facilitating": facilitating,
-            "today": roster.local_today(at),
+            "today": today,
             "credits": completion.jp_credits(db, user_id=user.id),
             "is_staff": user.has_role(Role.opd_admin, Role.kominfo, Role.admin),
             "flash": flash,

@@ -116,7 +116,8 @@ class BimtekSession(Base):
 
 
 class BimtekDay(Base):
-    """One day of a session. `date` is the day in Asia/Jakarta; the times are UTC."""
+    """One day of a session. `date` is the day in the city's zone (app.citytime); the
+    times are UTC."""
 
     __tablename__ = "bimtek_days"
     __table_args__ = (UniqueConstraint("session_id", "date"),)

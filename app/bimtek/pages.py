@@ -10,7 +10,8 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.bimtek import checkin, forms, roster
+from app import citytime
+from app.bimtek import checkin, roster
 from app.bimtek.models import AttendanceMethod, BimtekDay, BimtekSession
 from app.bimtek.models import NominationStatus as Status
 from app.errors import NotFound
@@ -30,14 +31,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def jam(value: datetime | None) -> str:
-    """A time of day in Asia/Jakarta, as shown on pages and lists ("08.30")."""
-    return "—" if value is None else forms.to_local(value).strftime("%H.%M")
+    """A time of day in the city's zone, as shown on pages and lists ("08.30"); the pages
+    name the zone once, in a column heading or after a span (zone_label())."""
+    return "—" if value is None else citytime.time_of_day(value)
 
 
 def common() -> dict[str, Any]:
     """Template context every bimtek page uses."""
     return {
         "jam": jam,
+        "hhmm": citytime.hhmm,
+        "hours": citytime.hours,
         "status_labels": STATUS_LABELS,
         "status_tags": STATUS_TAGS,
         "method_labels": METHOD_LABELS,

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.bimtek.forms import to_local
 from app.bimtek.models import BimtekDay, BimtekSession, Nomination, NominationStatus
 from app.i18n import gettext as _
 from app.opds.models import Opd
 from app.users.models import User
 from app.users.scope import OpdScope, read_scope
-
-
-def local_today(now: datetime) -> date:
-    return to_local(now).date()
 
 
 def get_session(db: Session, session_id: int) -> BimtekSession | None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from app import citytime
 from app.auth.deps import Monitor, Staff, require_role
 from app.bimtek import documents, forms, roster, scheduling, seats, sheets
 from app.bimtek.access import BimtekError, can_run_checkin, is_monitor
@@ -78,7 +79,7 @@ def _posted(data: FormData) -> dict[str, str]:
 
 @router.get("/bimtek/sesi/baru")
 def new_session(request: Request, db: SessionDep, user: Monitor):
-    at = forms.to_local(now(request)).replace(second=0, microsecond=0)
+    at = citytime.local(now(request)).replace(second=0, microsecond=0)
     form = {
         "kapasitas": "30",
         "persen_hadir": "100",

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.bimtek.access import BimtekError, check_acts_for
-from app.bimtek.forms import to_local
 from app.bimtek.models import BimtekSession, Nomination, NominationStatus
 from app.bimtek.roster import confirmed_count, describe
 from app.courses.models import Course
 from app.db import write_locked
 from app.errors import NotFound
+from app.i18n import fmt_date
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.users.models import Role, User
@@ -175,7 +175,7 @@ def registration_open(session: BimtekSession, now: datetime) -> bool:
 def _registration_message(session: BimtekSession, now: datetime) -> str:
     if now < session.registration_opens:
         return _("Pendaftaran bimtek ini belum dibuka (dibuka %(at)s).") % {
-            "at": to_local(session.registration_opens).strftime("%d-%m-%Y %H.%M WIB")
+            "at": fmt_date(session.registration_opens)
         }
     return _("Pendaftaran bimtek ini sudah ditutup.")
 

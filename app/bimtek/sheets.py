@@ -12,9 +12,9 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.bimtek.attendance import day_attendance
 from app.bimtek.documents import AttendanceLine, Header, ParticipantLine
-from app.bimtek.forms import to_local
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, NominationStatus
 from app.bimtek.roster import nominations_of
 from app.opds.models import Opd
@@ -54,10 +54,9 @@ def attendance_sheet(
 ) -> tuple[Header, list[AttendanceLine], str]:
     """Header, rows (the scope's people only) and summary line of one day's daftar hadir."""
     rows = day_attendance(db, day=day, scope=scope)
-    start, end = to_local(day.starts_at), to_local(day.ends_at)
     facts = [
         ("Hari, tanggal", _long_date(day.date)),
-        ("Waktu", f"{start:%H.%M}–{end:%H.%M} WIB"),
+        ("Waktu", citytime.hours(day.starts_at, day.ends_at)),
         ("Tempat", _place_of(session)),
     ]
     if session.facilitator_names:
@@ -69,7 +68,7 @@ def attendance_sheet(
             name=r.user.full_name,
             identifier=identifier_of(r.user),
             opd=r.opd.name if r.opd else "—",
-            time=f"{to_local(r.attendance.checked_in_at):%H.%M} WIB" if r.attendance else "",
+            time=citytime.hhmm(r.attendance.checked_in_at if r.attendance else None),
         )
         for r in rows
     ]

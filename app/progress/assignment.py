@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from app import citytime
 from app.courses.models import Course
 from app.db import insert_ignore
 from app.progress.models import AssignmentRule, Enrolment, EnrolmentStatus
@@ -57,8 +58,9 @@ def rule_covers(
 
 
 def due_date(rule: AssignmentRule, *, tmt: date | None, now: datetime) -> date:
-    """When a person assigned `now` must finish the rule's course."""
-    today = now.date()
+    """When a person assigned `now` must finish the rule's course: days counted from the
+    city's today (at 23.30 UTC it is already tomorrow in Jakarta)."""
+    today = citytime.today(now)
     if rule.due_from == "tmt" and tmt is not None:
         return max(tmt + timedelta(days=rule.due_days), today + timedelta(MIN_DAYS_TO_FINISH))
     return today + timedelta(days=rule.due_days)

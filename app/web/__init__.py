@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n, labels
+from app import citytime, i18n, labels
 from app.config import PROJECT_ROOT
 from app.web.cookies import ANON_COOKIE, LANG_COOKIE
 from app.web.csrf import token_for
@@ -40,6 +40,8 @@ templates = Jinja2Blocks(
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 templates.env.filters.update(tanggal=i18n.fmt_date, hari=i18n.fmt_day, angka=i18n.fmt_number)
 templates.env.globals["LOCALES"] = i18n.LOCALES
+# "WIB", "WITA" or "WIT" after a time or in a column heading: the city's zone (CAKAP_TIMEZONE).
+templates.env.globals["zone_label"] = citytime.label
 templates.env.filters["label"] = labels.label
 _markdown = MarkdownIt("js-default").enable("table")
 
