@@ -4,6 +4,11 @@ SQLite: a migrated template file is copied per test. PostgreSQL: pytest-postgres
 a migrated template database per test (`postgresql_noproc` against the machine's server;
 `make test` installs and starts it when missing). If PostgreSQL cannot be reached, the
 PostgreSQL half fails loudly — it is never skipped.
+
+The city's time zone is the run's CAKAP_TIMEZONE (default Asia/Jakarta):
+`CAKAP_TIMEZONE=Asia/Makassar pytest` runs the suite as a WITA city (`make test` runs the
+day-boundary tests that way too). A test about one particular zone pins it with the
+`city_zone` fixture; tests/test_timezone_wita.py does so for the whole module.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from pytest_postgresql import factories
 
-from app import migrate
+from app import citytime, migrate
 from app.auth.passwords import Hasher
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine, make_sessionmaker, utcnow
@@ -139,9 +144,28 @@ def db_url(request, backend, tmp_path, sqlite_template) -> str:
     return pg_url(conn.info.dbname)
 
 
+def pytest_configure(config):
+    # citytime reads the zone once per process; read it from this run's environment.
+    citytime.name.cache_clear()
+
+
+@pytest.fixture
+def city_zone(monkeypatch):
+    """Pin the city's zone for one test: `city_zone("Asia/Jayapura")`. Call it before the
+    app and its settings are made (an autouse fixture does), as the process would."""
+
+    def use(name: str) -> str:
+        Settings(timezone=name)  # the start-up check: a known zone without daylight saving
+        monkeypatch.setattr(citytime, "name", lambda: name)
+        return name
+
+    return use
+
+
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
     return Settings(
+        timezone=citytime.name(),
         database_url=db_url,
         data_dir=tmp_path / "var",
         secret_key="test-secret-" + "x" * 40,

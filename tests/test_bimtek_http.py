@@ -163,8 +163,10 @@ def test_admin_creates_session_with_validation(client, people, db):
     session = db.get(BimtekSession, session_id)
     assert session.title == "Bimtek Keamanan Informasi" and session.capacity == 20
     assert [d.date.isoformat() for d in session.days] == ["2026-12-01", "2026-12-02"]
-    # 08.00 WIB is 01.00 UTC
-    assert session.days[0].starts_at == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    # 08.00 typed in the city (WIB: 01.00 UTC, WITA: 00.00 UTC)
+    assert session.days[0].starts_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC) - timedelta(
+        hours=citytime.offset_hours()
+    )
     assert session.quota_for(people.opd_b.id) == 5 and session.quota_for(people.opd_a.id) == 3
     assert [f.full_name for f in session.facilitators] == ["Kiki Handayani"]
     assert db.scalar(
@@ -403,7 +405,7 @@ def test_checkin_via_qr_url(client, people, db, settings, clock):
         data={"csrf_token": token, "sesi": session.id, "hari": day.id, "kode": code, "cara": "qr"},
     )
     assert r.url.path == "/bimtek/absen"
-    assert "Kehadiran Anda tercatat pukul 09.00 WIB." in r.text
+    assert f"Kehadiran Anda tercatat pukul 09.00 {citytime.label()}." in r.text
     db.rollback()
     attendance = db.scalar(select(Attendance))
     assert attendance.user_id == people.alice.id and attendance.method == "qr"
@@ -416,7 +418,7 @@ def test_checkin_via_qr_url(client, people, db, settings, clock):
         "/bimtek/absen",
         data={"csrf_token": token, "sesi": session.id, "hari": day.id, "kode": code, "cara": "qr"},
     )
-    assert "Kehadiran Anda tercatat pukul 09.00 WIB." in r.text
+    assert f"Kehadiran Anda tercatat pukul 09.00 {citytime.label()}." in r.text
     db.rollback()
     rows = db.scalars(select(Attendance)).all()
     assert len(rows) == 1 and rows[0].checked_in_at == MORNING
@@ -482,17 +484,17 @@ def test_checkin_refusals_have_clear_messages(client, make_client, people, db, s
     code = checkin.current_code(key, session.id, day0.id, clock.now)
     r = _post_code(client, token, session.id, day0.id, code)
     assert r.status_code == 422
-    assert "Daftar hadir hari ini hanya dibuka pukul 07.00–17.00 WIB." in r.text
+    assert f"Daftar hadir hari ini hanya dibuka pukul 07.00–17.00 {citytime.label()}." in r.text
 
     # typed code without the QR's ids: today's days of the learner are tried
     clock.now = MORNING + timedelta(minutes=30)
     client.login(NIPS["alice"])
     token = client.csrf("/bimtek/absen")
     page = client.get("/bimtek/absen")
-    assert "Bimtek Uji Angkatan I (08.00–16.00 WIB)" in page.text
+    assert f"Bimtek Uji Angkatan I (08.00–16.00 {citytime.label()})" in page.text
     code = checkin.current_code(key, session.id, day0.id, clock.now)
     r = _post_code(client, token, None, None, code.lower())
-    assert "Kehadiran Anda tercatat pukul 09.30 WIB." in r.text
+    assert f"Kehadiran Anda tercatat pukul 09.30 {citytime.label()}." in r.text
     db.rollback()
     assert db.scalar(select(Attendance.method)) == "code"
 
@@ -603,7 +605,9 @@ def test_editing_a_session_keeps_attendance(client, people, db, settings, clock)
     assert session.title == "Bimtek Uji (diperbarui)"
     assert [d.date.isoformat() for d in session.days] == ["2026-12-01", "2026-12-03"]
     assert session.days[0].id == day0.id
-    assert session.days[0].starts_at == datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    assert session.days[0].starts_at == datetime(2026, 12, 1, 7, 30, tzinfo=UTC) - timedelta(
+        hours=citytime.offset_hours()
+    )
     assert (
         db.scalar(
             select(func.count())
@@ -734,7 +738,7 @@ def test_documents_are_role_scoped(client, make_client, people, db, settings, cl
         NIK_SITI,
         NIPS["alice"],
         "Tanda",
-        "09.00 WIB",
+        f"09.00 {citytime.label()}",
     ):
         assert expected in text, expected
 
@@ -807,7 +811,7 @@ def test_learner_page_and_non_asn_participant(client, make_client, people, db, s
     token = client.csrf("/bimtek/absen")
     code = checkin.current_code(_key(settings), session.id, session.days[0].id, clock.now)
     r = _post_code(client, token, None, None, code)
-    assert "Kehadiran Anda tercatat pukul 09.00 WIB." in r.text
+    assert f"Kehadiran Anda tercatat pukul 09.00 {citytime.label()}." in r.text
     page = client.get("/bimtek").text
     assert "terkonfirmasi" in page and "Bimtek Uji Angkatan I" in page
     assert "Kehadiran: 1 dari 2 hari." in page and "Mundur dari bimtek" in page
@@ -831,7 +835,7 @@ def test_registration_window_binds_opd_admins_not_admins(client, make_client, pe
     assert _status(db, session.id, people.alice.id) == "confirmed"
     screen = admin.get(f"/bimtek/sesi/{session.id}/hari/{session.days[0].id}/absen")
     assert "Kode di bawah belum diterima saat ini." not in screen.text
-    clock.advance(hours=9)  # 18.00 WIB: the day is over
+    clock.advance(hours=9)  # 18.00 in the city: the day is over
     admin.login(NIPS["adi"])
     screen = admin.get(f"/bimtek/sesi/{session.id}/hari/{session.days[0].id}/absen")
     assert "Kode di bawah belum diterima saat ini." in screen.text

@@ -11,14 +11,6 @@ from app import citytime
 from app.config import Settings
 
 
-@pytest.fixture
-def zone_named(monkeypatch):
-    def use(name: str) -> None:
-        monkeypatch.setattr(citytime, "name", lambda: name)
-
-    return use
-
-
 @pytest.mark.parametrize(
     ("zone", "label", "hours"),
     [
@@ -29,18 +21,18 @@ def zone_named(monkeypatch):
         ("Asia/Singapore", "UTC+08", 8),
     ],
 )
-def test_labels_and_offsets(zone_named, zone, label, hours):
-    zone_named(zone)
+def test_labels_and_offsets(city_zone, zone, label, hours):
+    city_zone(zone)
     assert citytime.label() == label
     assert citytime.offset_hours() == hours
 
 
-def test_the_citys_day_turns_at_its_own_midnight(zone_named):
+def test_the_citys_day_turns_at_its_own_midnight(city_zone):
     moment = datetime(2026, 12, 3, 16, 30, tzinfo=UTC)  # 23.30 WIB, 00.30 WITA
-    zone_named("Asia/Jakarta")
+    city_zone("Asia/Jakarta")
     assert citytime.today(moment) == date(2026, 12, 3)
     assert citytime.hhmm(moment) == "23.30 WIB"
-    zone_named("Asia/Makassar")
+    city_zone("Asia/Makassar")
     assert citytime.today(moment) == date(2026, 12, 4)
     assert citytime.hhmm(moment) == "00.30 WITA"
     assert citytime.start_of(date(2026, 12, 4)) == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from app import i18n
         ("short", "3 Des 2026, 14.05 WIB"),
     ],
 )
-def test_times_have_no_seconds_and_name_the_zone(style, expected):
+def test_times_have_no_seconds_and_name_the_zone(city_zone, style, expected):
+    city_zone("Asia/Jakarta")
     assert i18n.fmt_date(datetime(2026, 12, 3, 7, 5, 33, tzinfo=UTC), style) == expected
 
 

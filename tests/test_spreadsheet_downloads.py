@@ -93,7 +93,7 @@ def test_writers_keep_numbers_numbers_and_text_text() -> None:
 @pytest.fixture
 def app(settings, clock, tmp_path):
     settings.courses_dir = copy_courses(tmp_path)  # the bimtek fixture course
-    clock.now = MORNING  # Tuesday 1 December 2026, 09.00 WIB
+    clock.now = MORNING  # Tuesday 1 December 2026, 09.00 in the city
     return create_app(settings, clock=clock)
 
 

@@ -21,7 +21,8 @@ _MUTED = (90, 98, 108)
 _HEAD_FILL = (230, 238, 248)
 
 ATTENDANCE_COLUMNS = ["No", "Nama", "NIP/NIK", "OPD", "Waktu hadir", "Tanda tangan"]
-_PDF_WIDTHS = (10, 50, 42, 43, 20, 25)  # mm, 190 in all (A4 portrait, 10 mm margins)
+# mm, 190 in all (A4 portrait, 10 mm margins); the time column fits "23.59 WITA" on one line.
+_PDF_WIDTHS = (10, 50, 42, 41, 22, 25)
 _XLSX_WIDTHS = (6, 34, 22, 38, 14, 24)
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from app import citytime
 from app.bimtek import seats
 from app.main import create_app
 from tests.conftest import NIPS, PASSWORD
@@ -61,7 +62,7 @@ def test_typed_code_appears_on_the_facilitator_screen(
         participant.get_by_label("Kode hadir").fill(code.lower())
         participant.get_by_role("button", name="Catat kehadiran").click()
         expect(participant.locator("#checkin-ok")).to_contain_text(
-            "Kehadiran Anda tercatat pukul 09.00 WIB"
+            f"Kehadiran Anda tercatat pukul 09.00 {citytime.label()}"
         )
     finally:
         phone.close()
