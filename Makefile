@@ -19,12 +19,18 @@ run: $(STAMP)
 	$(BIN)/cakap demo --if-empty
 	$(BIN)/cakap serve --host 127.0.0.1 --port 8000
 
-## Set up and run the whole suite: lint, SQLite + PostgreSQL tests, browser tests
+# The day-boundary tests again in a WITA city (CAKAP_TIMEZONE, docs/deploy): about a minute.
+WITA_TESTS := tests/test_bimtek_http.py tests/test_bimtek_checkin.py tests/test_certificates_http.py \
+	tests/test_progress_default_assignment.py tests/test_i18n_dates.py
+
+## Set up and run the whole suite: lint, SQLite + PostgreSQL tests, browser tests, then
+## the day-boundary tests as a WITA city (SQLite)
 test: $(STAMP)
 	bash .ci/ensure-postgres
 	bash .ci/ensure-chromium
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/pytest
+	CAKAP_TIMEZONE=Asia/Makassar $(BIN)/pytest -q -k "not postgresql" $(WITA_TESTS)
 
 ## Longer fuzzing and the dependency audit (not part of make test)
 FUZZ_RUNS ?= 20000
