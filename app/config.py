@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_locale: str = "id"
     # The city's time zone: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT).
-    # Set it before the first `cakap migrate`: the report rollups count days in it.
+    # Set it before the first `cakap db upgrade`: the report rollups count days in it.
+    # What else follows it: docs/deploy/README.md.
     timezone: str = "Asia/Jakarta"
 
     # Who signs certificates and reports: the defaults for what admins set under
