@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from pytest_postgresql import factories
 
-from app import migrate
+from app import migrate, wiring
 from app.auth.passwords import Hasher
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine, make_sessionmaker, utcnow
@@ -101,6 +101,13 @@ def _drop_leftovers() -> None:
                 continue
             conn.execute(f'ALTER DATABASE "{name}" WITH is_template false')
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired():
+    """Service-level tests complete courses without an app: install the manifest as
+    create_app and the CLI do (tests/test_wiring.py proves what happens without it)."""
+    wiring.install()
 
 
 @pytest.fixture(scope="session")

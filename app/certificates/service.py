@@ -8,7 +8,6 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ from app.config import Settings
 from app.courses.models import Course
 from app.db import insert_ignore
 from app.files import private_dir
-from app.progress import service as progress
+from app.progress import hooks
 from app.progress.models import Enrolment
 from app.users.models import Role, User
 from app.users.scope import may_read_opd
@@ -57,18 +56,10 @@ def _next_serial(db: Session, *, year: int) -> int:
     ).scalar_one()
 
 
-# Where a completion earns other JP than the course declares (a bimtek session states
-# its own JP): the first source that answers wins. Registered by app.bimtek.completion.
-JpSource = Callable[[Session, Enrolment], int | None]
-_jp_sources: list[JpSource] = []
-
-
-def register_jp_source(fn: JpSource) -> None:
-    _jp_sources.append(fn)
-
-
 def _jp_for(db: Session, enrolment: Enrolment, course: Course) -> int:
-    for source in _jp_sources:
+    # Where a completion earns other JP than the course declares (a bimtek session states
+    # its own JP): the first source that answers wins.
+    for source in hooks.installed().jp_sources:
         jp = source(db, enrolment)
         if jp is not None:
             return jp
@@ -130,7 +121,9 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     return certificate
 
 
-progress.on_completion(lambda db, enrolment, now: issue(db, enrolment=enrolment, now=now))
+def issue_on_completion(db: Session, enrolment: Enrolment, now: datetime) -> None:
+    """Completion listener (app/wiring.py): the certificate, in the completing transaction."""
+    issue(db, enrolment=enrolment, now=now)
 
 
 def data_of(certificate: Certificate) -> CertificateData:
