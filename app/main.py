@@ -50,7 +50,7 @@ templates.env.filters["samarkan"] = mask_nip
 log = logging.getLogger("cakap")
 
 # The routes that take a file upload (and so the larger body limit).
-UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor")
+UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor", "/admin/kota/logo")
 
 
 def create_app(

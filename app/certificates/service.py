@@ -23,6 +23,7 @@ from app.certificates.payload import CertificateData, new_code, normalize_code, 
 from app.certificates.pdf import render_pdf
 from app.certificates.signing import KeyStore, canonical_json, sign, verify
 from app.city import service as city
+from app.city.service import Logo
 from app.config import Settings
 from app.courses.models import Course
 from app.db import insert_ignore
@@ -178,7 +179,7 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 PDF_LAYOUT = 2
 
 
-def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
+def pdf_bytes(settings: Settings, certificate: Certificate, *, logo: Logo | None = None) -> bytes:
     """The certificate's PDF, rendered once and then served from <data_dir>/cache.
 
     Rendering (fonts, QR code, optional PAdES signature) takes ~150 ms and everyone
@@ -187,7 +188,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
     PAdES certificate or layout simply misses the cache. Files are written atomically,
     so workers rendering the same PDF at once cannot serve half a file.
     """
-    path = _pdf_cache_path(settings, certificate)
+    path = _pdf_cache_path(settings, certificate, logo)
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -202,6 +203,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
         credential_json=canonical_json(openbadge(settings, certificate))
         if certificate.status_entry is not None
         else None,
+        logo_png=logo.png if logo else None,
     )
     if pades.enabled(settings):
         pdf = pades.sign(settings, pdf, reason=f"Sertifikat {certificate.serial}")
@@ -212,7 +214,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
     return pdf
 
 
-def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
+def _pdf_cache_path(settings: Settings, certificate: Certificate, logo: Logo | None) -> Path:
     pades_file = Path(settings.pades_pkcs12) if pades.enabled(settings) else None
     pades_stamp = f"{pades_file}:{pades_file.stat().st_mtime_ns}" if pades_file else ""
     key = canonical_json(
@@ -226,6 +228,8 @@ def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
             pades_stamp,
             # The embedded Open Badge is signed by the active key: a rotation re-renders.
             key_store(settings).current().kid,
+            # A new logo re-renders (it is decoration, not part of what was signed).
+            logo.digest if logo else None,
         ]
     )
     name = hashlib.sha256(key).hexdigest()
@@ -366,12 +370,14 @@ def by_serial_and_code(db: Session, serial: str, code: str) -> Certificate | Non
     return certificate
 
 
-def zip_for(settings: Settings, certificates: list[Certificate]) -> bytes:
+def zip_for(
+    settings: Settings, certificates: list[Certificate], *, logo: Logo | None = None
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             name = certificate.serial.replace("/", "-") + ".pdf"
-            archive.writestr(name, pdf_bytes(settings, certificate))
+            archive.writestr(name, pdf_bytes(settings, certificate, logo=logo))
     return buffer.getvalue()
 
 
