@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from app.certificates.payload import CertificateData, format_code
 from app.city import logo as city_logo
 from app.city.service import UNSET_NAME
-from app.documents import FONT, add_fonts
+from app.printing import FONT, add_fonts
 
 ATTACHMENT_NAME = "sertifikat.json"
 CREDENTIAL_ATTACHMENT_NAME = "openbadge.json"
