@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import Depends, FastAPI
 
 import app.models  # noqa: F401  (all models, and services that hook into progress)
+from app import wiring
 from app.audit.routes import router as audit_router
 from app.auth.passwords import HashBusy, hasher_from_settings
 from app.auth.routes import router as auth_router
@@ -49,7 +50,7 @@ templates.env.filters["samarkan"] = mask_nip
 log = logging.getLogger("cakap")
 
 # The routes that take a file upload (and so the larger body limit).
-UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor")
+UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor", "/admin/kota/logo")
 
 
 def create_app(
@@ -59,6 +60,7 @@ def create_app(
     check_migrations: bool = True,
 ) -> FastAPI:
     settings = settings or get_settings()
+    wiring.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -53,9 +53,3 @@ __all__ = [
     "User",
     "UserRole",
 ]
-
-# Services that hook into progress register on import: quiz passes count towards
-# completion, and completion issues the certificate. Whatever loads the models gets both.
-import app.bimtek.completion  # noqa: E402, F401  (bimtek attendance gates completion)
-import app.certificates.service  # noqa: E402, F401
-import app.quizzes.service  # noqa: E402, F401

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-import app.models  # noqa: E402, F401  (every table and the progress hooks)
-from app import citytime  # noqa: E402
+import app.models  # noqa: E402, F401  (every table)
+from app import citytime, wiring  # noqa: E402
 from app.auth.models import AuthSession  # noqa: E402
 from app.auth.passwords import Hasher  # noqa: E402
 from app.auth.sessions import token_hash  # noqa: E402
@@ -172,6 +172,7 @@ def add_bimtek(conn, course, people: list, now: datetime) -> dict:
 
 
 def seed(args) -> dict:
+    wiring.install()  # certificates take their JP from the hooks, as in the app
     rng = random.Random(args.seed)
     settings = Settings(
         database_url=args.database_url,

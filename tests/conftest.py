@@ -33,7 +33,7 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from pytest_postgresql import factories
 
-from app import citytime, migrate
+from app import citytime, migrate, wiring
 from app.auth.passwords import Hasher
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine, make_sessionmaker, utcnow
@@ -106,6 +106,13 @@ def _drop_leftovers() -> None:
                 continue
             conn.execute(f'ALTER DATABASE "{name}" WITH is_template false')
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired():
+    """Service-level tests complete courses without an app: install the manifest as
+    create_app and the CLI do (tests/test_wiring.py proves what happens without it)."""
+    wiring.install()
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         N_("Penanda tangan diubah"),
         N_("{actor} menetapkan {target} ({title}) sebagai penanda tangan sertifikat."),
     ),
+    "city.logo_changed": (
+        N_("Logo kota diganti"),
+        N_("{actor} memasang logo kota baru untuk sertifikat dan laporan."),
+    ),
+    "city.logo_removed": (
+        N_("Logo kota dihapus"),
+        N_("{actor} menghapus logo kota dari sertifikat dan laporan."),
+    ),
     "api_token.created": (
         N_("Token API dibuat"),
         N_("{actor} membuat token API “{name}” ({prefix}…)."),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 
 from app.auth.deps import CurrentUser, Staff
-from app.bimtek import attendance, checkin, documents, sheets
+from app.bimtek import attendance, checkin, printouts, sheets
 from app.bimtek.access import can_run_checkin, document_scope
 from app.bimtek.pages import XLSX, code_key, common, day_or_404, download, int_or_none, now
 from app.errors import NotAllowed
@@ -143,7 +143,7 @@ def attendance_pdf(
     session, day, header, lines, summary = _attendance_document(
         request, db, user, session_id, day_id
     )
-    content = documents.attendance_pdf(header, lines, summary=summary)
+    content = printouts.attendance_pdf(header, lines, summary=summary)
     return download(content, "application/pdf", f"daftar-hadir-{session.id}-{day.date}.pdf")
 
 
@@ -154,5 +154,5 @@ def attendance_xlsx(
     session, day, header, lines, summary = _attendance_document(
         request, db, user, session_id, day_id
     )
-    content = documents.attendance_xlsx(header, lines, summary=summary)
+    content = printouts.attendance_xlsx(header, lines, summary=summary)
     return download(content, XLSX, f"daftar-hadir-{session.id}-{day.date}.xlsx")

@@ -1,8 +1,8 @@
 """Attendance-based completion: the gate that keeps a bimtek course from completing
 without enough attendance, the JP a completion earns, and a person's bimtek JP credits.
 
-Importing this module registers the gate with progress and the JP source with
-certificates (app/models.py imports it, so whatever loads the models gets both).
+`attendance_gate` and `session_jp` are listed in app/wiring.py, which hands them to
+progress and certificates.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, Nomination, NominationStatus
-from app.certificates import service as certificates
-from app.progress import service as progress
 from app.progress.models import Enrolment
 
 
@@ -73,10 +71,6 @@ def session_jp(db: Session, enrolment: Enrolment) -> int | None:
     reports, SIASN exports and "Bimtek saya" agree. None for completions without one."""
     jps = [s.jp for s in _seats(db, enrolment) if _attended(db, s, enrolment.user_id)]
     return max(jps) if jps else None
-
-
-progress.register_completion_gate(attendance_gate)
-certificates.register_jp_source(session_jp)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from app import citytime
 from app.auth.deps import Monitor, Staff, require_role
-from app.bimtek import documents, forms, roster, scheduling, seats, sheets
+from app.bimtek import forms, printouts, roster, scheduling, seats, sheets
 from app.bimtek.access import BimtekError, can_run_checkin, is_monitor
 from app.bimtek.models import Nomination
 from app.bimtek.models import NominationStatus as Status
@@ -274,5 +274,5 @@ def participants_xlsx(request: Request, db: SessionDep, user: Staff, session_id:
         city=settings.city_name,
         office=settings.office_name,
     )
-    content = documents.participants_xlsx(header, groups)
+    content = printouts.participants_xlsx(header, groups)
     return download(content, XLSX, f"peserta-bimtek-{session.id}.xlsx")

@@ -1,7 +1,7 @@
 """The printable lists of a session (daftar hadir, daftar peserta): what goes on them.
 
 The lists are official documents: always in Bahasa Indonesia, whatever the UI language,
-and limited to the people the asker's scope covers. app/bimtek/documents.py lays them out.
+and limited to the people the asker's scope covers. app/bimtek/printouts.py lays them out.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import citytime
 from app.bimtek.attendance import day_attendance
-from app.bimtek.documents import AttendanceLine, Header, ParticipantLine
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession, NominationStatus
+from app.bimtek.printouts import AttendanceLine, Header, ParticipantLine
 from app.bimtek.roster import nominations_of
 from app.opds.models import Opd
 from app.users.models import User

@@ -20,8 +20,9 @@ from fpdf.enums import Align, XPos, YPos
 from pypdf import PdfReader
 
 from app.certificates.payload import CertificateData, format_code
+from app.city import logo as city_logo
 from app.city.service import UNSET_NAME
-from app.documents import FONT, add_fonts
+from app.printing import FONT, add_fonts
 
 ATTACHMENT_NAME = "sertifikat.json"
 CREDENTIAL_ATTACHMENT_NAME = "openbadge.json"
@@ -36,6 +37,7 @@ _MUTED = (90, 98, 108)
 
 _QR_X, _QR_Y, _QR_SIZE = 24.0, 142.0, 34.0
 _SIGNER_X, _SIGNER_Y, _SIGNER_WIDTH = 183.0, 146.0, 90.0
+_LOGO_X, _LOGO_Y, _LOGO_BOX = 18.0, 16.0, 26.0
 
 
 def qr_code(verify_url: str) -> segno.QRCode:
@@ -50,10 +52,14 @@ def render_pdf(
     signed_json: bytes,
     credential_json: bytes | None = None,
     creation_date: datetime | None = None,
+    logo_png: bytes | None = None,
 ) -> bytes:
-    """The certificate PDF; a fixed `creation_date` gives byte-identical output."""
+    """The certificate PDF; a fixed `creation_date` gives byte-identical output.
+    `logo_png` is the city's logo as app/city/logo.py stores it."""
     pdf = _new_document(data, creation_date)
     _draw_frame(pdf)
+    if logo_png:
+        _draw_logo(pdf, logo_png)
     _draw_header(pdf, data)
     _draw_body(pdf, data)
     _draw_qr(pdf, data, verify_url)
@@ -121,6 +127,15 @@ def _draw_frame(pdf: FPDF) -> None:
     pdf.rect(8, 8, _PAGE_WIDTH - 16, 210 - 16)
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, _PAGE_WIDTH - 22, 210 - 22)
+
+
+def _draw_logo(pdf: FPDF, png: bytes) -> None:
+    # Top left inside the frame, beside the centred city name (which the logo never
+    # reaches: the name is at most _CONTENT_WIDTH wide, centred).
+    width, height = city_logo.fit(png, box_mm=_LOGO_BOX)
+    x = _LOGO_X + (_LOGO_BOX - width) / 2
+    y = _LOGO_Y + (_LOGO_BOX - height) / 2
+    pdf.image(io.BytesIO(png), x=x, y=y, w=width, h=height)
 
 
 def _draw_header(pdf: FPDF, data: CertificateData) -> None:

@@ -13,6 +13,7 @@ from app.auth.deps import Admin, CurrentUser, Staff
 from app.certificates import pades, service
 from app.certificates.models import Certificate
 from app.certificates.payload import format_code
+from app.city import service as city
 from app.courses.models import Course
 from app.i18n import gettext as _
 from app.users.models import Role
@@ -83,7 +84,7 @@ def download_pdf(request: Request, db: SessionDep, user: CurrentUser, certificat
     certificate = _downloadable(db, user, certificate_id)
     if service.withheld_as_revoked(user, certificate):
         return _revoked_page(request, certificate)
-    pdf = service.pdf_bytes(request.app.state.settings, certificate)
+    pdf = service.pdf_bytes(request.app.state.settings, certificate, logo=city.logo(db))
     filename = "sertifikat-" + certificate.serial.replace("/", "-") + ".pdf"
     return Response(
         pdf,
@@ -280,7 +281,7 @@ def zip_export(request: Request, db: SessionDep, user: Staff, kursus: str, opd: 
     if course is None:
         raise HTTPException(404)
     certificates = service.for_opd_course(db, opd_id=opd, course_id=course.id)
-    data = service.zip_for(request.app.state.settings, certificates)
+    data = service.zip_for(request.app.state.settings, certificates, logo=city.logo(db))
     return Response(
         data,
         media_type="application/zip",

@@ -8,7 +8,6 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +23,12 @@ from app.certificates.payload import CertificateData, new_code, normalize_code, 
 from app.certificates.pdf import render_pdf
 from app.certificates.signing import KeyStore, canonical_json, sign, verify
 from app.city import service as city
+from app.city.service import Logo
 from app.config import Settings
 from app.courses.models import Course
 from app.db import insert_ignore
 from app.files import private_dir
-from app.progress import service as progress
+from app.progress import hooks
 from app.progress.models import Enrolment
 from app.users.models import Role, User
 from app.users.scope import may_read_opd
@@ -57,18 +57,10 @@ def _next_serial(db: Session, *, year: int) -> int:
     ).scalar_one()
 
 
-# Where a completion earns other JP than the course declares (a bimtek session states
-# its own JP): the first source that answers wins. Registered by app.bimtek.completion.
-JpSource = Callable[[Session, Enrolment], int | None]
-_jp_sources: list[JpSource] = []
-
-
-def register_jp_source(fn: JpSource) -> None:
-    _jp_sources.append(fn)
-
-
 def _jp_for(db: Session, enrolment: Enrolment, course: Course) -> int:
-    for source in _jp_sources:
+    # Where a completion earns other JP than the course declares (a bimtek session states
+    # its own JP): the first source that answers wins.
+    for source in hooks.installed().jp_sources:
         jp = source(db, enrolment)
         if jp is not None:
             return jp
@@ -130,7 +122,9 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     return certificate
 
 
-progress.on_completion(lambda db, enrolment, now: issue(db, enrolment=enrolment, now=now))
+def issue_on_completion(db: Session, enrolment: Enrolment, now: datetime) -> None:
+    """Completion listener (app/wiring.py): the certificate, in the completing transaction."""
+    issue(db, enrolment=enrolment, now=now)
 
 
 def data_of(certificate: Certificate) -> CertificateData:
@@ -185,7 +179,7 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 PDF_LAYOUT = 2
 
 
-def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
+def pdf_bytes(settings: Settings, certificate: Certificate, *, logo: Logo | None = None) -> bytes:
     """The certificate's PDF, rendered once and then served from <data_dir>/cache.
 
     Rendering (fonts, QR code, optional PAdES signature) takes ~150 ms and everyone
@@ -194,7 +188,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
     PAdES certificate or layout simply misses the cache. Files are written atomically,
     so workers rendering the same PDF at once cannot serve half a file.
     """
-    path = _pdf_cache_path(settings, certificate)
+    path = _pdf_cache_path(settings, certificate, logo)
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -209,6 +203,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
         credential_json=canonical_json(openbadge(settings, certificate))
         if certificate.status_entry is not None
         else None,
+        logo_png=logo.png if logo else None,
     )
     if pades.enabled(settings):
         pdf = pades.sign(settings, pdf, reason=f"Sertifikat {certificate.serial}")
@@ -219,7 +214,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
     return pdf
 
 
-def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
+def _pdf_cache_path(settings: Settings, certificate: Certificate, logo: Logo | None) -> Path:
     pades_file = Path(settings.pades_pkcs12) if pades.enabled(settings) else None
     pades_stamp = f"{pades_file}:{pades_file.stat().st_mtime_ns}" if pades_file else ""
     key = canonical_json(
@@ -233,6 +228,8 @@ def _pdf_cache_path(settings: Settings, certificate: Certificate) -> Path:
             pades_stamp,
             # The embedded Open Badge is signed by the active key: a rotation re-renders.
             key_store(settings).current().kid,
+            # A new logo re-renders (it is decoration, not part of what was signed).
+            logo.digest if logo else None,
         ]
     )
     name = hashlib.sha256(key).hexdigest()
@@ -373,12 +370,14 @@ def by_serial_and_code(db: Session, serial: str, code: str) -> Certificate | Non
     return certificate
 
 
-def zip_for(settings: Settings, certificates: list[Certificate]) -> bytes:
+def zip_for(
+    settings: Settings, certificates: list[Certificate], *, logo: Logo | None = None
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             name = certificate.serial.replace("/", "-") + ".pdf"
-            archive.writestr(name, pdf_bytes(settings, certificate))
+            archive.writestr(name, pdf_bytes(settings, certificate, logo=logo))
     return buffer.getvalue()
 
 

@@ -1,4 +1,5 @@
-"""Who signs the city's certificates and reports: kept by admins, settings as defaults."""
+"""Who signs the city's certificates and reports, and the logo they carry: kept by
+admins, settings as defaults."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
+from app.city import logo as city_logo
 from app.city.models import CityProfile
 from app.config import Settings
 from app.i18n import gettext as _
@@ -63,3 +65,42 @@ def set_signer(
     record(db, action="city.signer_changed", actor_id=actor_id, target=name, title=title)
     db.commit()
     return Signer(name=name, nip=nip or None, title=title)
+
+
+@dataclass(frozen=True)
+class Logo:
+    png: bytes
+    digest: str
+
+
+def logo(db: Session) -> Logo | None:
+    """The city's logo for PDFs, or None when admins have not set one."""
+    profile = db.get(CityProfile, PROFILE_ID)
+    if profile is None or profile.logo_digest is None or profile.logo_png is None:
+        return None
+    return Logo(png=profile.logo_png, digest=profile.logo_digest)
+
+
+def set_logo(db: Session, *, upload: bytes, actor_id: int, now: datetime) -> Logo:
+    """Store a new logo (LogoError for a file that is not a usable PNG/JPEG). Every PDF
+    rendered from now on carries it, issued certificates included: it is decoration, not
+    part of what was signed."""
+    png = city_logo.normalise(upload)
+    digest = city_logo.digest(png)
+    profile = db.get(CityProfile, PROFILE_ID) or CityProfile(id=PROFILE_ID)
+    profile.logo_png, profile.logo_digest = png, digest
+    profile.updated_at, profile.updated_by = now, actor_id
+    db.add(profile)
+    record(db, action="city.logo_changed", actor_id=actor_id, digest=digest)
+    db.commit()
+    return Logo(png=png, digest=digest)
+
+
+def remove_logo(db: Session, *, actor_id: int, now: datetime) -> None:
+    profile = db.get(CityProfile, PROFILE_ID)
+    if profile is None or profile.logo_digest is None:
+        return
+    profile.logo_png = profile.logo_digest = None
+    profile.updated_at, profile.updated_by = now, actor_id
+    record(db, action="city.logo_removed", actor_id=actor_id)
+    db.commit()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 import app.models  # noqa: F401  (models and the services that hook into progress)
+from app import wiring
 from app.cli.backup import backup_cmd, restore_cmd
 from app.cli.certificates import cert_app, keys_app
 from app.cli.courses import courses_app
@@ -23,6 +24,14 @@ from app.cli.serve import serve
 from app.cli.users import users_app
 
 app = typer.Typer(help="Cakap — LMS pelatihan ASN untuk pemerintah kota.", no_args_is_help=True)
+
+
+@app.callback()
+def _wired() -> None:
+    """Every command runs with the cross-domain hooks installed, as the app does."""
+    wiring.install()
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(courses_app, name="courses")

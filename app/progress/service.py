@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,29 +12,8 @@ from app.courses.models import Course, CourseModule, CourseQuiz
 from app.courses.service import ModuleEntry, structure
 from app.db import insert_ignore, write_locked
 from app.i18n import gettext as _
+from app.progress import hooks
 from app.progress.models import Enrolment, EnrolmentStatus, ModuleProgress
-
-# Other domains (quizzes, bimtek attendance) register what they contribute to completion:
-# a function returning the ids of required quizzes the enrolment has passed, and extra
-# conditions that must hold before a course counts as complete.
-QuizPassLookup = Callable[[Session, Enrolment], set[int]]
-_quiz_pass_lookup: list[QuizPassLookup] = []
-_completion_listeners: list[Callable[[Session, Enrolment, datetime], None]] = []
-# Extra conditions a course must meet before it counts as complete (e.g. bimtek attendance).
-CompletionGate = Callable[[Session, Enrolment], bool]
-_completion_gates: list[CompletionGate] = []
-
-
-def register_completion_gate(fn: CompletionGate) -> None:
-    _completion_gates.append(fn)
-
-
-def register_quiz_lookup(fn: QuizPassLookup) -> None:
-    _quiz_pass_lookup.append(fn)
-
-
-def on_completion(fn: Callable[[Session, Enrolment, datetime], None]) -> None:
-    _completion_listeners.append(fn)
 
 
 class NotEnrollable(Exception):
@@ -170,13 +148,17 @@ def mark_completed(
 
 def passed_quiz_ids(db: Session, enrolment: Enrolment) -> set[int]:
     passed: set[int] = set()
-    for lookup in _quiz_pass_lookup:
+    for lookup in hooks.installed().passed_quizzes:
         passed |= lookup(db, enrolment)
     return passed
 
 
 def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
-    """Refresh the enrolment's summary; complete it when every required item is done."""
+    """Refresh the enrolment's summary; complete it when every required item is done.
+
+    Raises hooks.WiringMissing before touching anything when app.wiring is not installed:
+    completing without the attendance gate or the certificate would be wrong silently."""
+    wired = hooks.installed()
     modules = db.scalars(
         select(CourseModule.id).where(
             CourseModule.course_id == enrolment.course_id,
@@ -209,7 +191,7 @@ def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
         required
         and done >= required
         and enrolment.status != EnrolmentStatus.completed
-        and all(gate(db, enrolment) for gate in _completion_gates)
+        and all(gate(db, enrolment) for gate in wired.gates)
     ):
         db.flush()
         # A conditional UPDATE decides the one transaction that completes the enrolment,
@@ -223,7 +205,7 @@ def recompute(db: Session, *, enrolment: Enrolment, now: datetime) -> None:
         enrolment.status = EnrolmentStatus.completed
         if won:
             enrolment.completed_at = now
-            for listener in _completion_listeners:
+            for listener in wired.on_completed:
                 listener(db, enrolment, now)
         else:
             db.refresh(enrolment)

@@ -354,9 +354,6 @@ def passed_quizzes(db: Session, enrolment: Enrolment) -> set[int]:
     )
 
 
-progress.register_quiz_lookup(passed_quizzes)
-
-
 @dataclass
 class AttemptView:
     """Everything the attempt page shows — built only from PublicQuestion."""

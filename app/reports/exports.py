@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.city.service import UNSET_NAME, Signer
 from app.config import Settings
-from app.documents import FONT, add_fonts
+from app.printing import FONT, add_fonts
 from app.reports.filters import AUDIENCES, STATUSES, ReportFilter
 from app.reports.periods import JAKARTA
 from app.reports.queries import (

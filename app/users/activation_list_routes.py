@@ -18,7 +18,7 @@ from app.i18n import gettext as _
 from app.opds.models import Opd
 from app.users import admin
 from app.users.activation import issue_codes, valid_codes
-from app.users.documents import activation_pdf, activation_xlsx
+from app.users.activation_sheets import activation_pdf, activation_xlsx
 from app.users.scope import manages_opd
 from app.web import SessionDep, redirect_after_post, render
 

@@ -1,5 +1,7 @@
 """An admin's first week in Chromium: importing a BKPSDM report (the preview's numbers,
-then confirm) and a destructive action that asks first (OPD merge)."""
+then confirm) and the destructive actions that ask first (OPD merge, certificate
+revocation, deactivation, role removal) — on a page of their own, so without JavaScript
+too."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from app.certificates.models import Certificate
 from app.opds.models import Opd
-from app.users.models import User
-from tests.conftest import NIPS, PASSWORD
+from app.users.models import Role, User
+from tests.conftest import NIPS, PASSWORD, Browser
+from tests.test_certificates_http import app, complete_course, courses_dir  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -57,3 +61,62 @@ def test_merge_asks_first_and_says_what_will_happen(page: Page, live_server, peo
     db.expire_all()
     assert db.scalar(select(Opd.active).where(Opd.id == people.opd_b.id)) is False
     assert db.scalar(select(User.opd_id).where(User.id == people.bob.id)) == people.opd_a.id
+
+
+def test_revocation_asks_first_then_the_certificate_is_revoked(
+    page: Page,
+    app,  # noqa: F811
+    live_server,
+    people,
+    db,
+):
+    with Browser(app, base_url="http://testserver") as alice:
+        complete_course(alice)
+    db.rollback()
+    certificate = db.scalar(select(Certificate))
+    _login(page, live_server, "adi")
+    page.goto(live_server + "/admin/sertifikat")
+    row = page.locator("tr", has_text=certificate.serial)
+    row.get_by_label("Alasan pencabutan").fill("Nilai ujian tidak sah")
+    row.get_by_role("button", name="Cabut").click()
+    expect(page.locator("#confirm")).to_contain_text("Pencabutan tidak dapat dibatalkan")
+    expect(page.locator("#confirm")).to_contain_text("Nilai ujian tidak sah")
+    db.rollback()
+    assert db.get(Certificate, certificate.id).revoked_at is None  # nothing happened yet
+    page.get_by_role("button", name="Ya, cabut sertifikat").click()
+    expect(page.locator("tr", has_text=certificate.serial)).to_contain_text("dicabut")
+    db.rollback()
+    db.expire_all()
+    assert db.get(Certificate, certificate.id).revoked_at is not None
+
+
+def test_deactivation_and_role_removal_ask_first_and_cancel_changes_nothing(
+    page: Page, live_server, people, db
+):
+    _login(page, live_server, "adi")
+    page.goto(live_server + f"/admin/pengguna/{people.olga.id}")
+    page.get_by_role("button", name="Nonaktifkan").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nonaktifkan akun")
+    page.get_by_role("link", name="Batal").click()
+    db.rollback()
+    db.expire_all()
+    assert db.get(User, people.olga.id).active  # cancelled: still active
+
+    page.get_by_label("Admin OPD").uncheck()
+    page.get_by_role("button", name="Simpan peran").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cabut peran")
+    db.rollback()
+    db.expire_all()
+    assert db.get(User, people.olga.id).has_role(Role.opd_admin)
+    page.locator("#confirm").get_by_role("button").click()
+    expect(page.get_by_label("Admin OPD")).not_to_be_checked()
+    db.rollback()
+    db.expire_all()
+    assert not db.get(User, people.olga.id).has_role(Role.opd_admin)
+
+    page.get_by_role("button", name="Nonaktifkan").click()
+    page.locator("#confirm").get_by_role("button").click()
+    expect(page.get_by_role("button", name="Aktifkan kembali")).to_be_visible()
+    db.rollback()
+    db.expire_all()
+    assert not db.get(User, people.olga.id).active

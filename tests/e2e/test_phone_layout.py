@@ -81,7 +81,18 @@ def _overflow(page: Page) -> int:
     )
 
 
+# Controls of a record list (table.records) that do not fit the screen: on a phone each
+# row is a card, so a button off to the side would mean the card layout broke.
+_OFF_SCREEN_CONTROLS = f"""() => [...document.querySelectorAll(
+    'table.records a, table.records button, table.records input, table.records select')]
+  .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+  .filter(e => {{ const r = e.getBoundingClientRect(); return r.left < 0 || r.right > {PHONE["width"]}; }})
+  .map(e => e.outerHTML.slice(0, 80))"""
+
+
 def _crawl(page: Page, base: str) -> tuple[set[str], dict[str, int]]:
+    """The pages the role's links reach, and those that do not fit the phone: wider than
+    the screen (excess in px), or with a record list's control off-screen (count)."""
     seen_patterns: set[str] = set()
     visited: set[str] = set()
     too_wide: dict[str, int] = {}
@@ -103,6 +114,10 @@ def _crawl(page: Page, base: str) -> tuple[set[str], dict[str, int]]:
         visited.add(path)
         if (excess := _overflow(page)) > 0:
             too_wide[path] = excess
+        if off_screen := page.evaluate(_OFF_SCREEN_CONTROLS):
+            too_wide[f"{path} (controls off-screen: {off_screen})"] = len(off_screen)
+        if page.locator("table.records").count():
+            visited.add(f"cards:{_pattern(path)}")
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             url = urlsplit(urljoin(page.url, href))
             if url.netloc != urlsplit(base).netloc or SKIP.search(url.path):
@@ -127,6 +142,10 @@ def test_every_page_fits_a_phone(browser: Browser, live_server, city, who):
         visited, too_wide = _crawl(page, live_server)
         assert len(visited) >= 5, visited  # the crawl really walked the role's pages
         assert too_wide == {}, f"pages wider than {PHONE['width']} px: {too_wide}"
+        if who == "adi":  # the admin's record lists are cards (checked for fit above)
+            cards = {path for path in visited if path.startswith("cards:")}
+            for listing in ("/admin/pengguna", "/admin/opd", "/admin/sertifikat", "/admin/aturan"):
+                assert f"cards:{listing}" in cards, cards
     finally:
         context.close()
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator
 
-from app.quizzes.types import choice
+import app.quizzes.types.choice as choice  # the module, not the package registry
 from app.quizzes.types.base import QuestionBase, is_index, no_prompts
 from app.quizzes.types.choice import Option
 

@@ -13,7 +13,7 @@ from fpdf.fonts import FontFace
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from app.documents import FONT, add_fonts
+from app.printing import FONT, add_fonts
 from app.spreadsheets import Sheet, Style, Styled, xlsx_book
 
 _INK = (33, 37, 41)

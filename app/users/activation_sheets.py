@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app import citytime
 from app.config import Settings
-from app.documents import FONT, pdf_heading, pdf_table, unicode_pdf, xlsx
 from app.opds.models import Opd
+from app.printing import FONT, pdf_heading, pdf_table, unicode_pdf, xlsx
 from app.users.activation import IssuedCode
 
 COLUMNS = ["No", "Nama", "NIP/NIK", "Kode aktivasi", "Berlaku sampai"]
