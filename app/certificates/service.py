@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import citytime
 from app.audit.service import record
 from app.certificates import badges, pades, status_list
+from app.certificates.integrity import proofs
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
@@ -255,7 +256,7 @@ def openbadge(settings: Settings, certificate: Certificate) -> dict:
         if certificate.status_entry is not None
         else None,
     )
-    return badges.add_proof(
+    return proofs.add_proof(
         credential,
         key,
         verification_method=f"{issuer}#{key.kid}",
@@ -294,7 +295,7 @@ def status_list_credential(
         revoked_bits=(index - first for index in revoked),
         now=now,
     )
-    return badges.add_proof(credential, key, verification_method=f"{issuer}#{key.kid}", created=now)
+    return proofs.add_proof(credential, key, verification_method=f"{issuer}#{key.kid}", created=now)
 
 
 def did_document(settings: Settings) -> dict:
