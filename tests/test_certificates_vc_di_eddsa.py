@@ -255,10 +255,18 @@ def test_issued_open_badge_passes_the_spec_verifier(client, people, db):
     did = client.get("/.well-known/did.json").json()
     assert credential["issuer"]["id"] == did["id"]
     keys = did_document_keys(did)
+    # One proof per cryptosuite, each verifiable on its own (docs/verification.md).
+    assert [p["cryptosuite"] for p in credential["proof"]] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
     assert spec_verify_jcs(credential, keys.__getitem__)
+    assert spec_verify_rdfc(credential, keys.__getitem__)
     forged = copy.deepcopy(credential)
     forged["credentialSubject"]["achievement"]["name"] = "Kursus palsu"
     assert not spec_verify_jcs(forged, keys.__getitem__)
+    assert not spec_verify_rdfc(forged, keys.__getitem__)
+    # The revocation list it points to is secured the same way.
+    status_list = client.get(credential["credentialStatus"]["statusListCredential"]).json()
+    assert spec_verify_jcs(status_list, keys.__getitem__)
+    assert spec_verify_rdfc(status_list, keys.__getitem__)
 
 
 def did_document_for(key: SigningKey) -> dict:
@@ -283,3 +291,218 @@ _json = st.recursive(
 @given(_json)
 def test_the_jcs_library_agrees_with_the_spec_written_here(value):
     assert rfc8785.dumps(value) == spec_jcs(value)
+
+
+# --- eddsa-rdfc-2022 -------------------------------------------------------------------
+
+RDFC = VECTORS["eddsa-rdfc-2022"]
+EXAMPLES_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
+CONTEXT_FILES = Path(__file__).resolve().parents[1] / "app/certificates/integrity/contexts"
+
+
+def vector_contexts():
+    from app.certificates.integrity import jsonld
+
+    # The vectors' example context, as the VC data model publishes it: one @vocab.
+    vocab = {"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}
+    return jsonld.SHIPPED.with_documents({EXAMPLES_CONTEXT: vocab})
+
+
+def test_rdfc_intermediate_values_match_the_vectors():
+    from app.certificates.integrity import eddsa_rdfc
+
+    contexts = vector_contexts()
+    unsigned, config = VECTORS["unsigned"], RDFC["proofConfig"]
+    assert eddsa_rdfc.canonical_document(unsigned, contexts=contexts) == RDFC["canonicalDocument"]
+    assert eddsa_rdfc.canonical_document(config, contexts=contexts) == RDFC["canonicalProofConfig"]
+    assert hashlib.sha256(RDFC["canonicalDocument"].encode()).hexdigest() == RDFC["documentHash"]
+    assert (
+        hashlib.sha256(RDFC["canonicalProofConfig"].encode()).hexdigest() == RDFC["proofConfigHash"]
+    )
+    options = {k: v for k, v in config.items() if k != "@context"}
+    proof, hash_data = eddsa_rdfc.create(unsigned, options, contexts=contexts)
+    assert proof == options  # the proof itself carries no @context
+    assert hash_data.hex() == RDFC["combinedHash"] == RDFC["proofConfigHash"] + RDFC["documentHash"]
+    assert vector_key().private_key.sign(hash_data).hex() == RDFC["signatureHex"]
+
+
+def test_rdfc_vector_is_reproduced_and_verified():
+    from app.certificates.integrity import eddsa_rdfc, multibase
+
+    contexts = vector_contexts()  # the vectors need the examples context; Cakap's do not
+    vector = RDFC["signed"]
+    options = {k: v for k, v in vector["proof"].items() if k != "proofValue"}
+    unsecured = {k: v for k, v in vector.items() if k != "proof"}
+    assert unsecured == VECTORS["unsigned"]
+    proof, hash_data = eddsa_rdfc.create(unsecured, options, contexts=contexts)
+    proof["proofValue"] = multibase.encode(vector_key().private_key.sign(hash_data))
+    assert proof == vector["proof"]
+    assert proof["proofValue"] == RDFC["signatureBase58btc"]
+    signature = multibase.decode(vector["proof"]["proofValue"])
+    public_key = did_key_public_key(options["verificationMethod"])
+    public_key.verify(signature, eddsa_rdfc.verify_data(unsecured, options, contexts=contexts))
+    assert spec_verify_rdfc(vector, did_key_public_key, documents=contexts.documents)
+    forged = {**unsecured, "name": "Alumni Credential!"}
+    with pytest.raises(InvalidSignature):
+        public_key.verify(signature, eddsa_rdfc.verify_data(forged, options, contexts=contexts))
+
+
+def test_shipped_contexts_do_not_know_the_example_vocabulary():
+    # Without the examples context the vector's terms are undefined: refused, not dropped.
+    vector = RDFC["signed"]
+    assert not verify_proof(vector, vector_keys(vector))
+
+
+def spec_loader(documents: dict):
+    from pyld.jsonld import JsonLdError
+
+    def load(url, options=None):
+        if url not in documents:
+            raise JsonLdError(
+                "not local", "jsonld.LoadDocumentError", code="loading document failed"
+            )
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+                "document": copy.deepcopy(documents[url])}  # fmt: skip
+
+    return load
+
+
+def shipped_documents() -> dict:
+    from app.certificates.integrity.jsonld import SHIPPED_FILES
+
+    return {
+        url: json.loads((CONTEXT_FILES / name).read_text()) for url, name in SHIPPED_FILES.items()
+    }
+
+
+def spec_rdfc(document: dict, documents: dict) -> bytes:
+    """JSON-LD to RDF + RDF Dataset Canonicalization, straight from PyLD's public API."""
+    from pyld import jsonld
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    return jsonld.normalize(
+        document, {**options, "documentLoader": spec_loader(documents)}
+    ).encode()
+
+
+def spec_verify_rdfc(secured: dict, public_key_for, documents: dict | None = None) -> bool:
+    """eddsa-rdfc-2022 Verify Proof (§3.2.2) for every eddsa-rdfc-2022 proof; False if none."""
+    documents = documents or shipped_documents()
+    unsecured = {k: v for k, v in secured.items() if k != "proof"}
+    all_proofs = secured["proof"] if isinstance(secured["proof"], list) else [secured["proof"]]
+    rdfc_proofs = [p for p in all_proofs if p.get("cryptosuite") == "eddsa-rdfc-2022"]
+    for proof in rdfc_proofs:
+        options = {k: v for k, v in proof.items() if k != "proofValue"}
+        config = {**options, "@context": unsecured["@context"]}
+        hash_data = hashlib.sha256(spec_rdfc(config, documents)).digest()
+        hash_data += hashlib.sha256(spec_rdfc(unsecured, documents)).digest()
+        try:
+            public_key_for(options["verificationMethod"]).verify(
+                spec_base58btc(proof["proofValue"]), hash_data
+            )
+        except InvalidSignature:
+            return False
+    return bool(rdfc_proofs)
+
+
+def rdfc_signed(credential: dict | None = None) -> dict:
+    key = fixed_key()
+    return add_proof(
+        credential or credential_for(),
+        key,
+        verification_method=method_of(key),
+        created=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+        cryptosuite="eddsa-rdfc-2022",
+    )
+
+
+def test_spec_verifier_accepts_cakaps_rdfc_proof():
+    from app.certificates.status_list import entry
+
+    credential = rdfc_signed(credential_for(credential_status=entry("https://x.go.id", 7)))
+    keys = did_document_keys(did_document_for(fixed_key()))
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert "@context" not in credential["proof"][0]
+    assert verify_proof(credential, keys)
+    assert spec_verify_rdfc(credential, keys.__getitem__)
+
+
+def test_rdfc_proof_signs_meaning_not_spelling():
+    credential = rdfc_signed()
+    keys = {method_of(fixed_key()): fixed_key().public_key}
+    # Same RDF: members in another order, a term written as its full IRI.
+    reordered = dict(reversed(list(credential.items())))
+    assert verify_proof(reordered, keys)
+    spelled_out = copy.deepcopy(credential)
+    spelled_out["https://schema.org/name"] = spelled_out.pop("name")
+    assert verify_proof(spelled_out, keys)
+    # Anything else is tampering.
+    renamed = copy.deepcopy(credential)
+    renamed["name"] = "Sertifikat palsu"
+    assert not verify_proof(renamed, keys)
+
+
+def test_tampering_any_field_breaks_the_rdfc_proof():
+    from tests.test_certificates_badges import _leaf_paths, _set, _tampered
+
+    credential = rdfc_signed()
+    keys = {method_of(fixed_key()): fixed_key().public_key}
+    paths = [p for p in _leaf_paths(credential) if p[-1] != "proofValue" and p[0] != "@context"]
+    assert len(paths) > 35
+    for path in paths:
+        tampered = copy.deepcopy(credential)
+        leaf = tampered
+        for step in path:
+            leaf = leaf[step]
+        _set(tampered, path, _tampered(leaf))
+        assert not verify_proof(tampered, keys), path
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda c: c.update(catatan="tidak ada di konteks"),  # an undefined term
+        lambda c: c["credentialSubject"].update(nip="199001012015012001"),
+        lambda c: c.update(type=["VerifiableCredential", "OpenBadgeCredential", "Palsu"]),
+        lambda c: c["@context"].append("https://contexts.example/extra/v1"),
+        lambda c: c.update(id="relatif/123"),
+    ],
+)
+def test_what_the_contexts_do_not_define_is_refused_not_ignored(mangle):
+    """Safe mode: a JSON-LD processor drops unknown terms from the RDF, so they would be
+    outside what the signature covers. Refused on verifying — and on signing."""
+    from app.certificates.integrity.base import ProofError
+
+    credential = rdfc_signed()
+    mangle(credential)
+    assert not verify_proof(credential, {method_of(fixed_key()): fixed_key().public_key})
+    with pytest.raises(ProofError):
+        rdfc_signed({k: v for k, v in credential.items() if k != "proof"})
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "type",
+                "cryptosuite",
+                "proofPurpose",
+                "verificationMethod",
+                "created",
+                "proofValue",
+                "@context",
+                "previousProof",
+                "id",
+            ]
+        ),
+        _json,
+    )  # fmt: skip
+)
+def test_garbage_rdfc_proofs_are_false_not_errors(proof):
+    credential = credential_for()
+    proof = {**proof, "cryptosuite": "eddsa-rdfc-2022", "type": "DataIntegrityProof"}
+    assert verify_proof({**credential, "proof": [proof]}, {}) is False
+    key = fixed_key()
+    proof |= {"verificationMethod": method_of(key), "proofPurpose": "assertionMethod"}
+    proof["proofValue"] = "z" + "2" * 87
+    assert verify_proof({**credential, "proof": [proof]}, {method_of(key): key.public_key}) is False

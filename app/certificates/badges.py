@@ -21,11 +21,10 @@ from urllib.parse import quote, urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.certificates.integrity import multibase, xsd
+from app.certificates.integrity.jsonld import OB_CONTEXT, VC_CONTEXT
 from app.certificates.payload import CertificateData
 from app.certificates.signing import raw_public_key
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 

@@ -176,7 +176,8 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 
 # Bump when the PDF's layout changes, so that cached files are rendered again.
 # 2: the PDF also carries the Open Badge (with its credentialStatus) as openbadge.json.
-PDF_LAYOUT = 2
+# 3: that Open Badge carries an eddsa-rdfc-2022 proof besides the eddsa-jcs-2022 one.
+PDF_LAYOUT = 3
 
 
 def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
@@ -256,7 +257,7 @@ def openbadge(settings: Settings, certificate: Certificate) -> dict:
         if certificate.status_entry is not None
         else None,
     )
-    return proofs.add_proof(
+    return proofs.add_issuer_proofs(
         credential,
         key,
         verification_method=f"{issuer}#{key.kid}",
@@ -295,7 +296,9 @@ def status_list_credential(
         revoked_bits=(index - first for index in revoked),
         now=now,
     )
-    return proofs.add_proof(credential, key, verification_method=f"{issuer}#{key.kid}", created=now)
+    return proofs.add_issuer_proofs(
+        credential, key, verification_method=f"{issuer}#{key.kid}", created=now
+    )
 
 
 def did_document(settings: Settings) -> dict:

@@ -24,8 +24,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.certificates.badges import VC_CONTEXT
 from app.certificates.integrity import proofs
+from app.certificates.integrity.jsonld import VC_CONTEXT
 
 LIST_BITS = 131_072
 STATUS_PURPOSE = "revocation"

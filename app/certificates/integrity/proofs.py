@@ -6,10 +6,10 @@ A proof is a `DataIntegrityProof` made with one of the EdDSA cryptosuites in CRY
 checking the hash data with Ed25519, the multibase `proofValue` and the proof-set rules
 are the same for all of them and live here.
 
-Proof sets: a document may carry several proofs. Each proof without `previousProof` signs
-the document without any proof; one with `previousProof` also signs the proofs it names
-(a proof chain). A document verifies only if every proof in it does ("Verify Proof Sets
-and Chains").
+Proof sets: a document may carry several proofs (Cakap's carry one per cryptosuite). Each
+proof without `previousProof` signs the document without any proof; one with
+`previousProof` also signs the proofs it names (a proof chain). A document verifies only
+if every proof in it does ("Verify Proof Sets and Chains").
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.certificates.integrity import eddsa_jcs, multibase, xsd
+from app.certificates.integrity import eddsa_jcs, eddsa_rdfc, multibase, xsd
 from app.certificates.integrity.base import PROOF_TYPE, ProofError
 from app.certificates.signing import SigningKey
 
 PROOF_PURPOSE = "assertionMethod"
-CRYPTOSUITES: dict[str, ModuleType] = {suite.NAME: suite for suite in (eddsa_jcs,)}
+CRYPTOSUITES: dict[str, ModuleType] = {suite.NAME: suite for suite in (eddsa_jcs, eddsa_rdfc)}
+# What Cakap puts on what it issues, in this order (docs/verification.md says why).
+ISSUED_CRYPTOSUITES = (eddsa_rdfc.NAME, eddsa_jcs.NAME)
 
 _SIGNATURE_BYTES = 64
 # Far above any credential or status list Cakap issues (a few KiB, ~22 KiB at most); a
@@ -61,6 +63,21 @@ def add_proof(
     secured = copy.deepcopy(document)
     secured["proof"] = [*proofs_of(document), proof]
     return secured
+
+
+def add_issuer_proofs(
+    document: dict[str, Any], key: SigningKey, *, verification_method: str, created: datetime
+) -> dict[str, Any]:
+    """`document` with one proof per cryptosuite of ISSUED_CRYPTOSUITES (a proof set)."""
+    for cryptosuite in ISSUED_CRYPTOSUITES:
+        document = add_proof(
+            document,
+            key,
+            verification_method=verification_method,
+            created=created,
+            cryptosuite=cryptosuite,
+        )
+    return document
 
 
 def proofs_of(document: dict[str, Any]) -> list[Any]:
