@@ -180,14 +180,17 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 PDF_LAYOUT = 3
 
 
-def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
+def pdf_bytes(
+    settings: Settings, certificate: Certificate, *, credential: dict | None = None
+) -> bytes:
     """The certificate's PDF, rendered once and then served from <data_dir>/cache.
 
     Rendering (fonts, QR code, optional PAdES signature) takes ~150 ms and everyone
     downloads right after passing, while a certificate's content never changes: the
     file name is a hash of everything that goes into the PDF, so a changed base URL,
     PAdES certificate or layout simply misses the cache. Files are written atomically,
-    so workers rendering the same PDF at once cannot serve half a file.
+    so workers rendering the same PDF at once cannot serve half a file. `credential`:
+    the certificate's openbadge() when the caller has it already.
     """
     path = _pdf_cache_path(settings, certificate)
     try:
@@ -201,7 +204,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate) -> bytes:
         signed_json=signed,
         # The signed payload predates status lists and cannot change; the embedded Open
         # Badge carries the signed pointer to the certificate's revocation bit.
-        credential_json=canonical_json(openbadge(settings, certificate))
+        credential_json=canonical_json(credential or openbadge(settings, certificate))
         if certificate.status_entry is not None
         else None,
     )
