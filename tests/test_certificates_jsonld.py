@@ -8,6 +8,8 @@ import time
 
 import pytest
 import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.certificates.integrity import jsonld
 from app.certificates.integrity.jsonld import (
@@ -135,3 +137,49 @@ def test_blank_nodes_that_need_n_degree_hashing_still_canonicalise():
 def test_not_an_object_is_refused():
     with pytest.raises(CanonicalizationError):
         canonicalize(json.loads("[1, 2]"))
+
+
+@pytest.mark.parametrize(
+    "context", ["", "relative/context", ["https://www.w3.org/ns/credentials/v2", "@id"]]
+)
+def test_malformed_contexts_are_refused_not_errors(context):
+    # PyLD raised a bare ValueError for these (an invalid base or relative context IRI),
+    # which escaped verify_proof as an exception instead of False.
+    from app.certificates.integrity.proofs import verify_proof
+    from tests.test_certificates_vc_di_eddsa import rdfc_signed
+
+    with pytest.raises(CanonicalizationError):
+        canonicalize({**credential_for(), "@context": context})
+    credential = {**rdfc_signed(), "@context": context}
+    assert verify_proof(credential, {}) is False
+
+
+_keys = st.sampled_from(
+    ["@context", "@id", "@type", "@value", "@graph", "@list", "@set", "@language",
+     "@reverse", "@index", "@nest", "@included", "@json", "type", "id", "name", "x"]
+)  # fmt: skip
+_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([VC_CONTEXT, "@id", "@vocab", "_:b0", "http://x/y", "", "Foo", "@json"])
+    | st.text(max_size=5)
+)
+_documents = st.dictionaries(
+    _keys,
+    st.recursive(
+        _leaf,
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(_keys, c, max_size=4),
+        max_leaves=15,
+    ),
+    max_size=5,
+)
+
+
+@given(_documents)
+def test_any_json_canonicalises_or_is_refused(document):
+    try:
+        canonicalize(document)
+    except CanonicalizationError:
+        pass

@@ -124,10 +124,16 @@ def canonicalize(document: Any, *, contexts: LocalContexts = SHIPPED) -> str:
                 raise CanonicalizationError(f"terms not defined by the contexts: {dropped}")
             _check_absolute(expanded)
             dataset = processor.to_rdf(expanded, contexts.options())
+        except CanonicalizationError:
+            raise
         except JsonLdError as exc:
             raise CanonicalizationError(_reason(exc)) from exc
         except RecursionError as exc:
             raise CanonicalizationError("document nested too deeply") from exc
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            # PyLD lets a few of these through on malformed input (an invalid base or
+            # relative IRI in @context, odd value shapes): not a document we can sign.
+            raise CanonicalizationError(f"not valid JSON-LD: {exc}") from exc
     _check_representable(dataset)
     try:
         return _BoundedURDNA2015(_blank_nodes(dataset)).main(
