@@ -506,3 +506,32 @@ def test_garbage_rdfc_proofs_are_false_not_errors(proof):
     proof |= {"verificationMethod": method_of(key), "proofPurpose": "assertionMethod"}
     proof["proofValue"] = "z" + "2" * 87
     assert verify_proof({**credential, "proof": [proof]}, {method_of(key): key.public_key}) is False
+
+
+def test_a_proof_chain_verifies_only_with_its_previous_proof():
+    """Verify Proof Sets and Chains: a proof naming `previousProof` signed the document
+    together with that proof; without it (or with it altered) the chain fails."""
+    from app.certificates.integrity import multibase
+
+    key = fixed_key()
+    unsecured = credential_for()
+
+    def proof(document, **extra):
+        options = {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "created": "2026-11-23T09:00:00Z",
+            "verificationMethod": method_of(key),
+            "proofPurpose": "assertionMethod",
+            **extra,
+        }
+        made, hash_data = eddsa_jcs.create(document, options)
+        return {**made, "proofValue": multibase.encode(key.private_key.sign(hash_data))}
+
+    first = proof(unsecured, id="urn:uuid:11111111-1111-4111-8111-111111111111")
+    second = proof({**unsecured, "proof": [first]}, previousProof=first["id"])
+    keys = {method_of(key): key.public_key}
+    assert verify_proof({**unsecured, "proof": [first, second]}, keys)
+    assert not verify_proof({**unsecured, "proof": [second]}, keys)  # the link is missing
+    altered = {**first, "created": "2026-11-24T09:00:00Z"}
+    assert not verify_proof({**unsecured, "proof": [altered, second]}, keys)
