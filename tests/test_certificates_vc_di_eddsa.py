@@ -2,12 +2,18 @@
 verifier written here from the Recommendation alone (canonicalise + SHA-256 + Ed25519,
 no Cakap code) that must accept what Cakap issues.
 
-The vectors are in tests/fixtures/vc-di-eddsa/ (source and commit in its README).
+The vectors are the Recommendation's own files (https://github.com/w3c/vc-di-eddsa,
+folder TestVectors/, commit abb673eb, gathered into one vectors.json), which this
+repository may not carry: the tests that need them read `shared/standards/vc-di-eddsa/
+vectors.json` next to the checkout, or the file named by $VC_DI_EDDSA_VECTORS, and are
+skipped — saying so — where neither exists. The verifier written from the spec text and
+every test of what Cakap itself issues run everywhere.
 """
 
 import copy
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,10 +32,17 @@ from tests.test_certificates_badges import credential_for, method_of, signed
 from tests.test_certificates_http import app, complete_course, courses_dir  # noqa: F401
 from tests.test_certificates_payload import fixed_key
 
-VECTORS = json.loads(
-    (Path(__file__).parent / "fixtures" / "vc-di-eddsa" / "vectors.json").read_text()
+VECTOR_FILE = Path(
+    os.environ.get("VC_DI_EDDSA_VECTORS")
+    or Path(__file__).resolve().parents[2] / "shared" / "standards" / "vc-di-eddsa" / "vectors.json"
 )
-JCS = VECTORS["eddsa-jcs-2022"]
+VECTORS = json.loads(VECTOR_FILE.read_text()) if VECTOR_FILE.is_file() else {}
+needs_vectors = pytest.mark.skipif(
+    not VECTORS, reason=f"the W3C test vectors are not at {VECTOR_FILE} (see the docstring)"
+)
+JCS = VECTORS.get("eddsa-jcs-2022", {})
+# The three earlier signedJCS.json versions, by the commit of w3c/vc-di-eddsa they come from.
+EARLIER_COMMITS = ("369f0f00", "4ced3573", "c3b58d07")
 CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
 
 
@@ -145,6 +158,7 @@ def vector_keys(*documents) -> dict[str, Ed25519PublicKey]:
     return {method: vector_key().public_key for method in methods}
 
 
+@needs_vectors
 def test_vector_key_pair():
     assert multikey(vector_key().public_key) == VECTORS["keyPair"]["publicKeyMultibase"]
     method = JCS["proofConfig"]["verificationMethod"]
@@ -153,6 +167,7 @@ def test_vector_key_pair():
     )
 
 
+@needs_vectors
 def test_jcs_intermediate_values_match_the_vectors():
     unsigned, config = VECTORS["unsigned"], JCS["proofConfig"]
     assert rfc8785.dumps(unsigned).decode() == JCS["canonicalDocument"]
@@ -170,6 +185,7 @@ def test_jcs_intermediate_values_match_the_vectors():
     assert signature.hex() == JCS["signatureHex"]
 
 
+@needs_vectors
 def test_add_proof_reproduces_the_current_jcs_vector():
     method = JCS["proofConfig"]["verificationMethod"]
     secured = add_proof(
@@ -180,6 +196,7 @@ def test_add_proof_reproduces_the_current_jcs_vector():
     assert {k: v for k, v in secured.items() if k != "proof"} == VECTORS["unsigned"]
 
 
+@needs_vectors
 def test_verify_proof_accepts_the_current_jcs_vector():
     vector = JCS["signed"]
     keys = vector_keys(vector)
@@ -188,7 +205,8 @@ def test_verify_proof_accepts_the_current_jcs_vector():
     assert not verify_proof({**vector, "name": "Alumni Credential!"}, keys)
 
 
-@pytest.mark.parametrize("commit", sorted(VECTORS["eddsa-jcs-2022-earlier"]))
+@needs_vectors
+@pytest.mark.parametrize("commit", EARLIER_COMMITS)
 def test_earlier_jcs_vectors_still_verify(commit):
     """A proof made without copying @context (the earlier drafts did not; the current
     text only "strongly advises" it) has a proof configuration without @context."""
@@ -295,7 +313,7 @@ def test_the_jcs_library_agrees_with_the_spec_written_here(value):
 
 # --- eddsa-rdfc-2022 -------------------------------------------------------------------
 
-RDFC = VECTORS["eddsa-rdfc-2022"]
+RDFC = VECTORS.get("eddsa-rdfc-2022", {})
 EXAMPLES_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
 CONTEXT_FILES = Path(__file__).resolve().parents[1] / "app/certificates/integrity/contexts"
 
@@ -308,6 +326,7 @@ def vector_contexts():
     return jsonld.SHIPPED.with_documents({EXAMPLES_CONTEXT: vocab})
 
 
+@needs_vectors
 def test_rdfc_intermediate_values_match_the_vectors():
     from app.certificates.integrity import eddsa_rdfc
 
@@ -326,6 +345,7 @@ def test_rdfc_intermediate_values_match_the_vectors():
     assert vector_key().private_key.sign(hash_data).hex() == RDFC["signatureHex"]
 
 
+@needs_vectors
 def test_rdfc_vector_is_reproduced_and_verified():
     from app.certificates.integrity import eddsa_rdfc, multibase
 
@@ -347,6 +367,7 @@ def test_rdfc_vector_is_reproduced_and_verified():
         public_key.verify(signature, eddsa_rdfc.verify_data(forged, options, contexts=contexts))
 
 
+@needs_vectors
 def test_shipped_contexts_do_not_know_the_example_vocabulary():
     # Without the examples context the vector's terms are undefined: refused, not dropped.
     vector = RDFC["signed"]
