@@ -58,6 +58,8 @@ RULES: dict[tuple[str, str], object] = {
     ("GET", "/sertifikat/{certificate_id}/pdf"): LOGIN,
     ("GET", "/sertifikat/{certificate_id}/openbadge.json"): LOGIN,
     ("GET", "/sertifikat/zip"): STAFF,
+    ("GET", "/sertifikat/arsip"): STAFF,
+    ("GET", "/sertifikat/arsip.zip"): STAFF,
     ("GET", "/verifikasi"): PUBLIC,
     ("GET", "/verifikasi/{code}"): PUBLIC,
     ("GET", "/verifikasi/{code}/status.json"): PUBLIC,

@@ -10,14 +10,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from jsonschema import Draft201909Validator
 
 from app.certificates.badges import (
-    add_proof,
     did_document,
     did_web,
     hash_identity,
     identity_salt,
     openbadge_credential,
-    verify_proof,
 )
+from app.certificates.integrity.proofs import add_proof, verify_proof
 from app.certificates.signing import SigningKey, key_id, raw_public_key
 from tests.test_certificates_payload import fixed_key, make_certificate
 

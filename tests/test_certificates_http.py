@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from app.certificates import badges
+from app.certificates.integrity import proofs
 from app.certificates.models import Certificate
 from app.certificates.pdf import extract_signed_json
 from app.certificates.signing import KeyStore, unseal
@@ -207,7 +207,7 @@ def test_open_badge_validates_and_verifies(client, people, db, settings):
     did = client.get("/.well-known/did.json").json()
     keys = KeyStore(settings.signing_keys_dir).public_keys()
     methods = {f"{did['id']}#{kid}": key for kid, key in keys.items()}
-    assert badges.verify_proof(credential, methods)
+    assert proofs.verify_proof(credential, methods)
     assert NIPS["alice"] not in json.dumps(credential)
     jwks = client.get("/.well-known/cakap-keys.json").json()
     assert jwks["keys"][0]["kid"] == cert.kid

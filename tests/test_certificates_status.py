@@ -105,7 +105,7 @@ def _revoke(make_client, certificate, reason="Data peserta keliru"):
 def test_open_badge_status_resolves_and_flips_on_revocation(
     client, make_client, people, db, settings
 ):
-    from app.certificates import badges
+    from app.certificates.integrity import proofs
 
     complete_course(client)
     cert = db.scalar(select(Certificate))
@@ -121,7 +121,7 @@ def test_open_badge_status_resolves_and_flips_on_revocation(
     assert status["statusListCredential"] == "http://testserver/status/1"
     assert status["id"] == f"http://testserver/status/1#{entry.status_index}"
     did, methods = _methods(client, settings)
-    assert badges.verify_proof(credential, methods)
+    assert proofs.verify_proof(credential, methods)
 
     response = client.get(_path(status["statusListCredential"]))
     assert response.status_code == 200
@@ -134,7 +134,7 @@ def test_open_badge_status_resolves_and_flips_on_revocation(
     subject = listed["credentialSubject"]
     assert subject["id"] == "http://testserver/status/1#list"
     assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
-    assert badges.verify_proof(listed, methods)
+    assert proofs.verify_proof(listed, methods)
     bits = status_list.decode(subject["encodedList"])
     assert len(bits) * 8 == 131_072
     assert not status_list.bit_is_set(bits, entry.status_index)
@@ -143,7 +143,7 @@ def test_open_badge_status_resolves_and_flips_on_revocation(
 
     _revoke(make_client, cert)
     listed = make_client().get("/status/1").json()
-    assert badges.verify_proof(listed, methods)
+    assert proofs.verify_proof(listed, methods)
     bits = status_list.decode(listed["credentialSubject"]["encodedList"])
     assert status_list.bit_is_set(bits, entry.status_index)
     assert sum(bin(b).count("1") for b in bits) == 1

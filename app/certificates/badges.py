@@ -1,9 +1,9 @@
 """Open Badges 3.0 export of a certificate, with a did:web issuer — no database.
 
-The credential is an `OpenBadgeCredential` (W3C VC data model 2.0) secured with a Data
-Integrity proof using the `eddsa-jcs-2022` cryptosuite from "Data Integrity EdDSA
-Cryptosuites v1.0"; the W3C test vector for that suite is reproduced in the tests. The
-holder's NIP never appears in clear: it is a salted sha256 `IdentityObject`.
+The credential is an `OpenBadgeCredential` (W3C VC data model 2.0), secured by
+`integrity.proofs.add_proof` with Data Integrity proofs ("Data Integrity EdDSA
+Cryptosuites v1.0"; which ones and why: docs/verification.md). The holder's NIP never
+appears in clear: it is a salted sha256 `IdentityObject`.
 
 did:web: `did_web("https://cakap.kota.go.id")` is `did:web:cakap.kota.go.id`, whose DID
 document `did_document()` must be served at `https://cakap.kota.go.id/.well-known/did.json`;
@@ -14,31 +14,21 @@ verification method `<did>#<kid>`.
 
 from __future__ import annotations
 
-import copy
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import base58
-import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.certificates.integrity import multibase, xsd
+from app.certificates.integrity.jsonld import OB_CONTEXT, VC_CONTEXT
 from app.certificates.payload import CertificateData
-from app.certificates.signing import SigningKey, canonical_json, raw_public_key
+from app.certificates.signing import raw_public_key
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 
-PROOF_TYPE = "DataIntegrityProof"
-CRYPTOSUITE = "eddsa-jcs-2022"
-PROOF_PURPOSE = "assertionMethod"
-
 _ED25519_PUB_MULTICODEC = b"\xed\x01"  # varint of multicodec 0xed, "ed25519-pub"
-_SIGNATURE_BYTES = 64
 
 
 def did_web(base_url: str) -> str:
@@ -55,11 +45,7 @@ def did_web(base_url: str) -> str:
 
 def multikey(public_key: Ed25519PublicKey) -> str:
     """`publicKeyMultibase` of an Ed25519 key: base58btc ('z') of 0xed01 + raw key."""
-    return multibase_base58btc(_ED25519_PUB_MULTICODEC + raw_public_key(public_key))
-
-
-def multibase_base58btc(data: bytes) -> str:
-    return "z" + base58.b58encode(data).decode("ascii")
+    return multibase.encode(_ED25519_PUB_MULTICODEC + raw_public_key(public_key))
 
 
 def did_document(base_url: str, keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
@@ -91,7 +77,7 @@ def openbadge_credential(
     credential_url: str,
     credential_status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The certificate as an unsigned OpenBadgeCredential; secure it with add_proof().
+    """The certificate as an unsigned OpenBadgeCredential; secure it with proofs.add_proof().
 
     `credential_status` (a status_list.entry()) lets verifiers find out about revocation.
     """
@@ -115,7 +101,7 @@ def openbadge_credential(
         "id": credential_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
-        "validFrom": _xsd_datetime(data.issued_at),
+        "validFrom": xsd.format_utc(data.issued_at),
         "name": f"Sertifikat {data.course_title}",
         "description": f"Sertifikat pelatihan nomor {data.serial}.",
         "credentialSubject": subject,
@@ -210,122 +196,3 @@ def identity_salt(code: str) -> str:
 def hash_identity(identity: str, salt: str) -> str:
     """Open Badges IdentityHash: `sha256$` + hex sha256 of the identity followed by the salt."""
     return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
-
-
-def _xsd_datetime(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps in credentials must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def add_proof(
-    credential: dict[str, Any],
-    key: SigningKey,
-    *,
-    verification_method: str,
-    created: datetime,
-) -> dict[str, Any]:
-    """A copy of `credential` with an eddsa-jcs-2022 Data Integrity proof appended.
-
-    Open Badges 3.0's schema wants `proof` as a list; an existing proof is kept and the
-    new one signs the document without it (a proof set, as Data Integrity defines).
-    """
-    unsecured = {name: value for name, value in credential.items() if name != "proof"}
-    options: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": _xsd_datetime(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": PROOF_PURPOSE,
-    }
-    if "@context" in unsecured:
-        options["@context"] = copy.deepcopy(unsecured["@context"])
-    signature = key.private_key.sign(_hash_data(unsecured, options))
-    proof = {**options, "proofValue": multibase_base58btc(signature)}
-
-    secured = copy.deepcopy(credential)
-    secured["proof"] = [*_proofs(credential), proof]
-    return secured
-
-
-def _hash_data(unsecured: dict[str, Any], options: dict[str, Any]) -> bytes:
-    """sha256(JCS(proof config)) followed by sha256(JCS(document)), per the spec."""
-    proof_config = dict(options)
-    if "@context" in unsecured:
-        proof_config["@context"] = unsecured["@context"]
-    return (
-        hashlib.sha256(canonical_json(proof_config)).digest()
-        + hashlib.sha256(canonical_json(unsecured)).digest()
-    )
-
-
-def _proofs(credential: dict[str, Any]) -> list[Any]:
-    proof = credential.get("proof")
-    if proof is None:
-        return []
-    return list(proof) if isinstance(proof, list) else [proof]
-
-
-def verify_proof(credential: Any, public_keys_by_method: dict[str, Ed25519PublicKey]) -> bool:
-    """True if the credential has at least one proof and every proof verifies.
-
-    Only eddsa-jcs-2022 proofs for assertion by a listed verification method count;
-    anything malformed or tampered gives False, never an exception.
-    """
-    if not isinstance(credential, dict):
-        return False
-    proofs = _proofs(credential)
-    unsecured = {name: value for name, value in credential.items() if name != "proof"}
-    return bool(proofs) and all(
-        _verify_one(unsecured, proof, public_keys_by_method) for proof in proofs
-    )
-
-
-def _verify_one(
-    unsecured: dict[str, Any], proof: Any, public_keys: dict[str, Ed25519PublicKey]
-) -> bool:
-    if not isinstance(proof, dict):
-        return False
-    options = {name: value for name, value in proof.items() if name != "proofValue"}
-    if (
-        options.get("type") != PROOF_TYPE
-        or options.get("cryptosuite") != CRYPTOSUITE
-        or options.get("proofPurpose") != PROOF_PURPOSE
-    ):
-        return False
-    public_key = _lookup(public_keys, options.get("verificationMethod"))
-    signature = _decode_proof_value(proof.get("proofValue"))
-    if public_key is None or signature is None:
-        return False
-    if "@context" in options:
-        # The proof's context must be the start of the document's (spec, Verify Proof).
-        if not _is_prefix(options["@context"], unsecured.get("@context")):
-            return False
-        unsecured = {**unsecured, "@context": options["@context"]}
-    try:
-        public_key.verify(signature, _hash_data(unsecured, options))
-    except (InvalidSignature, rfc8785.CanonicalizationError, RecursionError):
-        return False
-    return True
-
-
-def _lookup(public_keys: dict[str, Ed25519PublicKey], method: Any) -> Ed25519PublicKey | None:
-    return public_keys.get(method) if isinstance(method, str) else None
-
-
-def _decode_proof_value(value: Any) -> bytes | None:
-    if not isinstance(value, str) or not value.startswith("z"):
-        return None
-    try:
-        signature = base58.b58decode(value[1:])
-    except ValueError:
-        return None
-    return signature if len(signature) == _SIGNATURE_BYTES else None
-
-
-def _is_prefix(prefix: Any, context: Any) -> bool:
-    if not isinstance(prefix, list):
-        prefix = [prefix]
-    if not isinstance(context, list):
-        context = [context]
-    return context[: len(prefix)] == prefix

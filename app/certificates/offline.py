@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.certificates import badges, status_list
+from app.certificates.integrity import proofs
 from app.certificates.payload import CertificateData
 from app.certificates.pdf import extract_credential_json, extract_signed_json
 from app.certificates.signing import unseal
@@ -82,7 +83,7 @@ def verify_file(
         if (
             isinstance(badge, dict)
             and badge.get("id") == expected_id
-            and badges.verify_proof(badge, methods)
+            and proofs.verify_proof(badge, methods)
         ):
             result.status = badge.get("credentialStatus")
             result.issuer = _issuer_id(badge)
@@ -97,7 +98,7 @@ def verify_file(
         # A bare sertifikat.json carries no status pointer (its payload predates them).
         return OfflineResult(True, _describe(payload), code=payload.get("code"))
     if isinstance(document, dict) and "proof" in document:
-        if badges.verify_proof(document, methods):
+        if proofs.verify_proof(document, methods):
             name_ = document.get("name") or document.get("credentialSubject", {}).get(
                 "achievement", {}
             ).get("name")

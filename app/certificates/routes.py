@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from app import ratelimit
 from app.auth.deps import Admin, CurrentUser, Staff
-from app.certificates import pades, service
+from app.bimtek.models import BimtekSession
+from app.certificates import bulk, pades, service
 from app.certificates.models import Certificate
 from app.certificates.payload import format_code
 from app.city import service as city
 from app.courses.models import Course
 from app.i18n import gettext as _
+from app.opds.models import Opd
 from app.users.models import Role
 from app.users.nip import mask_nip
+from app.users.scope import read_scope
 from app.web import (
     FormDep,
     SessionDep,
@@ -286,4 +289,60 @@ def zip_export(request: Request, db: SessionDep, user: Staff, kursus: str, opd: 
         data,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="sertifikat-{kursus}-opd{opd}.zip"'},
+    )
+
+
+@router.get("/sertifikat/arsip")
+def archive_form(request: Request, db: SessionDep, user: Staff):
+    """Choose which certificates to download as one ZIP (kominfo, admins; OPD admins: own)."""
+    scope = read_scope(user)
+    return render(
+        request,
+        "certificates/archive.html",
+        {
+            "courses": db.scalars(select(Course).order_by(Course.title)).all(),
+            "opds": db.scalars(select(Opd).where(scope.where(Opd.id)).order_by(Opd.name)).all(),
+            "sessions": db.scalars(
+                select(BimtekSession).order_by(BimtekSession.registration_opens.desc())
+            ).all(),
+            "own_opd": scope.limited_to,
+        },
+    )
+
+
+@router.get("/sertifikat/arsip.zip")
+def archive_zip(
+    request: Request,
+    db: SessionDep,
+    user: Staff,
+    kursus: str | None = None,
+    opd: int | None = None,
+    sesi: int | None = None,
+):
+    """The chosen certificates as PDF + Open Badge JSON each, streamed as one ZIP."""
+    if not (kursus or opd or sesi):
+        raise HTTPException(
+            422, _("Pilih kursus, OPD atau sesi bimtek yang sertifikatnya diunduh.")
+        )
+    scope = read_scope(user)
+    selection = bulk.selection_for(
+        db, scope=scope, course_slug=kursus or None, opd_id=opd, session_id=sesi
+    )
+    ids = bulk.certificate_ids(db, selection=selection, scope=scope)
+    settings = request.app.state.settings
+    return StreamingResponse(
+        # The archive is written while it is sent, from sessions of its own: the request's
+        # session is closed once this function returns.
+        bulk.zip_stream(
+            settings,
+            request.app.state.sessionmaker,
+            ids,
+            single_course=selection.single_course,
+            logo=city.logo(db),
+        ),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{bulk.archive_name(selection)}"',
+            "Cache-Control": "private, no-store",
+        },
     )

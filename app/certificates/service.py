@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import citytime
 from app.audit.service import record
 from app.certificates import badges, pades, status_list
+from app.certificates.integrity import proofs
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
@@ -176,17 +177,26 @@ def signature_valid(settings: Settings, certificate: Certificate) -> bool:
 
 # Bump when the PDF's layout changes, so that cached files are rendered again.
 # 2: the PDF also carries the Open Badge (with its credentialStatus) as openbadge.json.
-PDF_LAYOUT = 2
+# 3: that Open Badge carries an eddsa-rdfc-2022 proof besides the eddsa-jcs-2022 one.
+PDF_LAYOUT = 3
 
 
-def pdf_bytes(settings: Settings, certificate: Certificate, *, logo: Logo | None = None) -> bytes:
+def pdf_bytes(
+    settings: Settings,
+    certificate: Certificate,
+    *,
+    credential: dict | None = None,
+    logo: Logo | None = None,
+) -> bytes:
     """The certificate's PDF, rendered once and then served from <data_dir>/cache.
 
     Rendering (fonts, QR code, optional PAdES signature) takes ~150 ms and everyone
     downloads right after passing, while a certificate's content never changes: the
     file name is a hash of everything that goes into the PDF, so a changed base URL,
     PAdES certificate or layout simply misses the cache. Files are written atomically,
-    so workers rendering the same PDF at once cannot serve half a file.
+    so workers rendering the same PDF at once cannot serve half a file. `credential`:
+    the certificate's openbadge() when the caller has it already; `logo`: the city's
+    (app.city.service.logo).
     """
     path = _pdf_cache_path(settings, certificate, logo)
     try:
@@ -200,7 +210,7 @@ def pdf_bytes(settings: Settings, certificate: Certificate, *, logo: Logo | None
         signed_json=signed,
         # The signed payload predates status lists and cannot change; the embedded Open
         # Badge carries the signed pointer to the certificate's revocation bit.
-        credential_json=canonical_json(openbadge(settings, certificate))
+        credential_json=canonical_json(credential or openbadge(settings, certificate))
         if certificate.status_entry is not None
         else None,
         logo_png=logo.png if logo else None,
@@ -259,7 +269,7 @@ def openbadge(settings: Settings, certificate: Certificate) -> dict:
         if certificate.status_entry is not None
         else None,
     )
-    return badges.add_proof(
+    return proofs.add_issuer_proofs(
         credential,
         key,
         verification_method=f"{issuer}#{key.kid}",
@@ -298,7 +308,9 @@ def status_list_credential(
         revoked_bits=(index - first for index in revoked),
         now=now,
     )
-    return badges.add_proof(credential, key, verification_method=f"{issuer}#{key.kid}", created=now)
+    return proofs.add_issuer_proofs(
+        credential, key, verification_method=f"{issuer}#{key.kid}", created=now
+    )
 
 
 def did_document(settings: Settings) -> dict:

@@ -24,7 +24,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.certificates import badges
+from app.certificates.integrity import proofs
+from app.certificates.integrity.jsonld import VC_CONTEXT
 
 LIST_BITS = 131_072
 STATUS_PURPOSE = "revocation"
@@ -92,10 +93,10 @@ def bit_is_set(bitstring: bytes, bit: int) -> bool:
 def list_credential(
     *, base_url: str, list_id: int, issuer_did: str, revoked_bits: Iterable[int], now: datetime
 ) -> dict[str, Any]:
-    """The unsigned status list credential; secure it with badges.add_proof()."""
+    """The unsigned status list credential; secure it with proofs.add_proof()."""
     url = list_url(base_url, list_id)
     return {
-        "@context": [badges.VC_CONTEXT],
+        "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "issuer": issuer_did,
@@ -154,7 +155,7 @@ def check(
         return _unknown("berkas bukan BitstringStatusListCredential")
     if _issuer_id(status_list.get("issuer")) != _issuer_id(issuer):
         return _unknown("daftar status diterbitkan pihak lain")
-    if not badges.verify_proof(status_list, public_keys_by_method):
+    if not proofs.verify_proof(status_list, public_keys_by_method):
         return _unknown("tanda tangan daftar status tidak valid")
     subject = status_list.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("statusPurpose") != STATUS_PURPOSE:
