@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.reports import queries
 from app.reports.filters import ReportFilter
 from app.reports.models import ApiToken
+from app.reports.opd_summary import opd_summary
+from app.reports.selection import build_filter
 from app.users.models import Role, User
+from app.users.scope import WHOLE_CITY
 from tests.conftest import NIPS
 from tests.test_reports_http import NOW, city, login  # noqa: F401  (the `city` fixture)
 
@@ -93,15 +95,15 @@ def test_api_with_a_token_matches_the_query_function(admin, anon, db):
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     body = r.json()
-    summary = queries.opd_summary(db, ReportFilter())
+    summary = opd_summary(db, ReportFilter())
     assert body["rows"] == [row.as_dict() for row in summary.rows]
     assert body["totals"] == summary.totals.as_dict()
     assert body["totals"]["completion_percent"] == 71.4 and body["totals"]["jp"] == 46
     filtered = anon.get(
         "/api/v1/opd-completion?kursus=orientasi&status=CPNS", headers=bearer(secret)
     ).json()
-    f = queries.build_filter(db, {"kursus": "orientasi", "status": "CPNS"}, scope_opd_id=None)
-    assert filtered["totals"] == queries.opd_summary(db, f).totals.as_dict()
+    f = build_filter(db, {"kursus": "orientasi", "status": "CPNS"}, scope=WHOLE_CITY)
+    assert filtered["totals"] == opd_summary(db, f).totals.as_dict()
     assert filtered["filters"]["course_slug"] == "orientasi"
 
 

@@ -12,9 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.reports import queries
 from app.reports.filters import ReportFilter
+from app.reports.opd_summary import opd_summary
+from app.reports.selection import build_filter
 from app.users.models import EmploymentStatus
+from app.users.scope import WHOLE_CITY
 from app.users.service import create_user
 from tests.conftest import NIPS
 from tests.test_reports_queries import complete, jakarta, make_course, make_enrolment
@@ -237,9 +239,7 @@ def test_xlsx_holds_the_numbers_of_the_page(make_client, city, db):
         "Selesai",
         "Persentase selesai (%)",
     ]
-    summary = queries.opd_summary(
-        db, queries.build_filter(db, {"kursus": "orientasi"}, scope_opd_id=None)
-    )
+    summary = opd_summary(db, build_filter(db, {"kursus": "orientasi"}, scope=WHOLE_CITY))
     for row, expected in zip(rows, summary.rows, strict=True):
         assert row == [
             expected.name,
@@ -424,8 +424,8 @@ def test_same_numbers_everywhere_for_one_filter(make_client, city, db):
     """Page, CSV and the query function agree for a combined filter."""
     kiki = login(make_client, "kiki")
     query = f"kursus=orientasi&status=CPNS&sampai={TODAY}"
-    f = queries.build_filter(
-        db, {"kursus": "orientasi", "status": "CPNS", "sampai": str(TODAY)}, scope_opd_id=None
+    f = build_filter(
+        db, {"kursus": "orientasi", "status": "CPNS", "sampai": str(TODAY)}, scope=WHOLE_CITY
     )
     assert f == ReportFilter(
         course_id=city["orientasi"].id,
@@ -433,7 +433,7 @@ def test_same_numbers_everywhere_for_one_filter(make_client, city, db):
         status="CPNS",
         completed_to=TODAY,
     )
-    t = queries.opd_summary(db, f).totals
+    t = opd_summary(db, f).totals
     csv_rows = list(
         csv.reader(io.StringIO(kiki.get("/laporan/ekspor/opd.csv?" + query).text.lstrip("\ufeff")))
     )
