@@ -99,6 +99,12 @@ def test_api_with_a_token_matches_the_query_function(admin, anon, db):
     assert body["rows"] == [row.as_dict() for row in summary.rows]
     assert body["totals"] == summary.totals.as_dict()
     assert body["totals"]["completion_percent"] == 71.4 and body["totals"]["jp"] == 46
+    # "Belum mulai": Bob's orientasi in BAPPEDA is the one enrolment nobody started.
+    assert body["totals"]["not_started"] == 1
+    assert {r["opd_code"]: r["not_started"] for r in body["rows"]} == {
+        "BAPPEDA": 1,
+        "DISKOMINFO": 0,
+    }
     filtered = anon.get(
         "/api/v1/opd-completion?kursus=orientasi&status=CPNS", headers=bearer(secret)
     ).json()
@@ -225,6 +231,8 @@ def test_openapi_lists_the_api_and_not_the_pages(app):
     assert "/api/v1/opd-completion" in paths and "/api/v1/opds/{opd_id}/people" in paths
     assert not [p for p in paths if p.startswith(("/laporan", "/admin/token-api"))]
     operation = paths["/api/v1/opd-completion"]["get"]
+    row = schema["components"]["schemas"]["OpdCompletion"]["properties"]
+    assert row["not_started"]["description"] == "Belum mulai"
     assert {p["name"] for p in operation["parameters"]} >= {"kursus", "status", "dari", "sampai"}
     assert operation["security"] == [{"TokenAPI": []}]
     assert schema["components"]["securitySchemes"]["TokenAPI"]["scheme"] == "bearer"

@@ -564,6 +564,7 @@ def _expected_summary(city: City, f: ReportFilter) -> dict[int, dict]:
         lambda: {
             "people": 0,
             "enrolled": 0,
+            "not_started": 0,
             "in_progress": 0,
             "completed": 0,
             "score_sum": 0.0,
@@ -583,6 +584,7 @@ def _expected_summary(city: City, f: ReportFilter) -> dict[int, dict]:
             continue
         row = rows[u["opd_id"]]
         row["enrolled"] += 1
+        row["not_started"] += e["status"] == "enrolled"
         row["in_progress"] += e["status"] == "in_progress"
         if e["status"] == "completed" and in_period(_local(e["completed_at"])):
             row["completed"] += 1
@@ -673,9 +675,10 @@ def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
     assert {r.opd_id for r in summary.rows} == set(expected)
     for r in summary.rows:
         e = expected[r.opd_id]
-        assert (r.people, r.enrolled, r.in_progress, r.completed) == (
+        assert (r.people, r.enrolled, r.not_started, r.in_progress, r.completed) == (
             e["people"],
             e["enrolled"],
+            e["not_started"],
             e["in_progress"],
             e["completed"],
         ), r.name
@@ -690,6 +693,7 @@ def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
     t = summary.totals
     assert t.people == sum(e["people"] for e in expected.values())
     assert t.enrolled == sum(e["enrolled"] for e in expected.values())
+    assert t.not_started == sum(e["not_started"] for e in expected.values())
     assert t.completed == sum(e["completed"] for e in expected.values())
     assert t.jp == sum(e["jp"] for e in expected.values())
     scored = sum(e["score_count"] for e in expected.values())

@@ -112,6 +112,38 @@ def test_deactivating_a_person_and_changing_their_status(db, people):
     assert counts(figures(db, ReportFilter(status="PNS"))["DISKOMINFO"]) == (2, 1, 1, 1, 10)
 
 
+def test_not_started_follows_starting_moving_and_leaving(db, people):
+    """ "Belum mulai" from the rollups equals the live count at every step: Bob's CPNS
+    enrolment (never started) moves with him, stops counting when he starts, and a bulk
+    insert of unstarted enrolments counts at once."""
+    cpns, umum = _small_city(db, people)
+
+    def not_started() -> dict[str, int]:
+        return {code: row["not_started"] for code, row in figures(db).items()}
+
+    assert not_started() == {"DISKOMINFO": 0, "BAPPEDA": 1}
+    admin.change_opd(db, actor=people.adi, person=people.bob, opd=people.opd_a, now=NOW, ip=None)
+    assert not_started() == {"DISKOMINFO": 1, "BAPPEDA": 0}
+    db.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == people.bob.id, Enrolment.course_id == cpns.id)
+        .values(status="in_progress", started_at=NOW, progress_percent=25)
+    )
+    db.commit()
+    assert not_started() == {"DISKOMINFO": 0, "BAPPEDA": 0}
+    db.execute(
+        insert(Enrolment),
+        [
+            {"user_id": p.id, "course_id": umum.id, "enrolled_at": NOW, "status": "enrolled"}
+            for p in (people.kiki, people.adi)
+        ],
+    )
+    db.commit()
+    assert not_started() == {"DISKOMINFO": 2, "BAPPEDA": 0}
+    admin.set_active(db, actor=people.adi, person=people.kiki, active=False, ip=None)
+    assert not_started() == {"DISKOMINFO": 1, "BAPPEDA": 0}
+
+
 def test_revoking_a_certificate(db, people):
     _small_city(db, people)
     figures(db)

@@ -164,6 +164,20 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("terdaftar", N_("Terdaftar"), Kind.COUNT, "enrolled", (ENROLLED,)),
     Column(
+        "belum",
+        N_("Belum mulai"),
+        Kind.COUNT,
+        "not_started",
+        (
+            Figure(
+                "not_started",
+                Source.ENROLMENTS,
+                lambda p: func.count().filter(Enrolment.status == EnrolmentStatus.enrolled),
+                rollup=True,
+            ),
+        ),
+    ),
+    Column(
         "berjalan",
         N_("Sedang berjalan"),
         Kind.COUNT,

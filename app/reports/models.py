@@ -127,6 +127,7 @@ class ReportRollup(Base):
     course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
     enrolled: Mapped[int] = mapped_column(Integer)
+    not_started: Mapped[int] = mapped_column(Integer)  # status enrolled: no progress yet
     in_progress: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     # Over completed enrolments that have a final score; in hundredths, so that adding and
