@@ -6,6 +6,8 @@ Parameter names are Indonesian, like the rest of Cakap's URLs:
 
     kursus=<slug>  sasaran=all|cpns|bimtek  status=all|CPNS|PNS|PPPK|NON_ASN
     dari=YYYY-MM-DD  sampai=YYYY-MM-DD  opd=<id>  urut=<column>  turun=1
+
+`urut` takes the sortable keys of app/reports/columns.py.
 """
 
 from __future__ import annotations

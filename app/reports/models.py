@@ -202,7 +202,9 @@ class ReportPersonJp(Base):
 class ReportTimezone(Base):
     """The one zone the week, quarter and year rollups are computed in. The triggers read
     it from here (so they always count in the recorded zone); readers compare it with
-    CAKAP_TIMEZONE (app/reports/rollups.py) and `cakap report rollups --rebuild` changes it."""
+    CAKAP_TIMEZONE (app/reports/rollups.py) and `cakap report rollups --rebuild` changes it.
+    It always holds its row: without it the triggers could not place a completion in a
+    week, and the change would fail."""
 
     __tablename__ = "report_timezone"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
