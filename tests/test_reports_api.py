@@ -127,6 +127,7 @@ def test_people_endpoint_paginates(admin, anon, people):
     assert [p["name"] for p in second["people"]] == ["Kiki Handayani", "Olga Siregar"]
     missing = anon.get("/api/v1/opds/999999/people", headers=bearer(secret))
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+    assert "999999" not in missing.json()["detail"]  # the standard message, not the id
 
 
 def test_missing_invalid_and_revoked_tokens_get_401(admin, anon, db):

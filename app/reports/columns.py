@@ -124,17 +124,14 @@ def _completed(period: Period) -> ColumnElement[bool]:
     )
 
 
-def _scored(period: Period) -> ColumnElement[bool]:
-    return and_(_completed(period), Enrolment.final_score.is_not(None))
-
-
 def _percent(part: int, whole: int) -> float | None:
     return part * 100 / whole if whole else None
 
 
 # Scores are summed in hundredths, live and in the rollups alike, so that adding and
 # subtracting contributions stays exact on SQLite (no floating-point drift) and both
-# ways of counting give the same average.
+# ways of counting give the same average. A missing score is NULL: neither summed nor
+# counted.
 _CENTS = cast(func.round(Enrolment.final_score * 100), BigInteger)
 
 ENROLLED = Figure("enrolled", Source.ENROLMENTS, lambda p: func.count(), rollup=True)
@@ -144,11 +141,14 @@ COMPLETED = Figure(
 SCORE_CENTS = Figure(
     "score_cents",
     Source.ENROLMENTS,
-    lambda p: func.coalesce(func.sum(_CENTS).filter(_scored(p)), 0),
+    lambda p: func.coalesce(func.sum(_CENTS).filter(_completed(p)), 0),
     rollup=True,
 )
 SCORE_COUNT = Figure(
-    "score_count", Source.ENROLMENTS, lambda p: func.count().filter(_scored(p)), rollup=True
+    "score_count",
+    Source.ENROLMENTS,
+    lambda p: func.count(Enrolment.final_score).filter(_completed(p)),
+    rollup=True,
 )
 CERTIFICATES = Figure("certificates", Source.CERTIFICATES, lambda p: func.count(), rollup=True)
 

@@ -100,7 +100,8 @@ def opd_summary(db: Session, f: ReportFilter) -> OpdSummary:
     counted: dict[int, dict[str, int]] = {}
     if rolled:
         figures = [figure for source in rolled for figure in by_source[source]]
-        _merge(counted, db.execute(_from_rollups(f, figures)))
+        # Keys whose last enrolment went keep a row of zeros; the live count has none.
+        _merge(counted, db.execute(_from_rollups(f, figures)), skip_zeros=True)
     for source, figures in by_source.items():
         if source not in rolled:
             _merge(counted, db.execute(_live(source, figures, f, period)))
@@ -134,22 +135,19 @@ def _rolled_up(by_source: dict[Source, list[Figure]]) -> set[Source]:
     }
 
 
-def _merge(counted: dict[int, dict[str, int]], result) -> None:
-    for row in result.mappings():
-        values = counted.setdefault(row["opd_id"], {})
-        values.update({k: int(v or 0) for k, v in row.items() if k != "opd_id"})
+def _merge(counted: dict[int, dict[str, int]], result, *, skip_zeros: bool = False) -> None:
+    names = list(result.keys())[1:]
+    for opd_id, *values in result:
+        figures = dict(zip(names, (int(v or 0) for v in values), strict=True))
+        if skip_zeros and not any(figures.values()):
+            continue
+        counted.setdefault(opd_id, {}).update(figures)
 
 
 def _from_rollups(f: ReportFilter, figures: list[Figure]) -> Select:
     r = ReportRollup.__table__.c
     sums = [func.sum(r[figure.name]).label(figure.name) for figure in figures]
-    return (
-        select(r.opd_id, *sums)
-        .where(*rollup_keys(f, ReportRollup))
-        .group_by(r.opd_id)
-        # Keys whose last enrolment went keep a row of zeros; the live count has none.
-        .having(or_(*(figure_sum != 0 for figure_sum in sums)))
-    )
+    return select(r.opd_id, *sums).where(*rollup_keys(f, ReportRollup)).group_by(r.opd_id)
 
 
 def _live(source: Source, figures: list[Figure], f: ReportFilter, period: Period) -> Select:

@@ -66,7 +66,7 @@ def person_record(db: Session, user_id: int, *, scope: OpdScope) -> PersonRecord
         select(User, Opd.name).outerjoin(Opd, Opd.id == User.opd_id).where(User.id == user_id)
     ).first()
     if row is None:
-        raise NotFound(user_id)
+        raise NotFound()
     user, opd_name = row
     if not scope.allows(user.opd_id):
         raise NotAllowed(_("Anda hanya dapat melihat ASN di OPD Anda."))

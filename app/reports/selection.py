@@ -57,7 +57,7 @@ def check_opd(db: Session, f: ReportFilter, opd_id: int) -> Opd:
     """
     opd = db.get(Opd, opd_id)
     if opd is None:
-        raise NotFound(opd_id)
+        raise NotFound()
     if f.opd_id is not None and f.opd_id != opd_id:
         raise NotAllowed(_("Anda hanya dapat melihat laporan OPD Anda."))
     return opd
