@@ -38,11 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, update  # noqa: E402
 
 import app.models  # noqa: E402, F401
+from app import citytime  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.progress.models import Enrolment  # noqa: E402
-from app.reports import exports, queries, rollups  # noqa: E402
+from app.reports import exports, rollups  # noqa: E402
+from app.reports.drilldown import opd_people  # noqa: E402
 from app.reports.filters import ReportFilter  # noqa: E402
-from app.reports.periods import local_date  # noqa: E402
+from app.reports.jp_report import jp_year  # noqa: E402
+from app.reports.opd_summary import opd_summary  # noqa: E402
+from app.reports.overdue import not_started  # noqa: E402
+from app.reports.weekly import weekly_completions  # noqa: E402
 from app.users.models import User  # noqa: E402
 from bench.gen_data import populate  # noqa: E402
 
@@ -86,7 +91,7 @@ def bench_scale(scale: int, *, per_person: int, repeat: int, data_dir: Path) -> 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)
-    today = local_date(now)
+    today = citytime.today(now)
     with sessions() as db:
         course_id = db.scalar(
             select(Enrolment.course_id)
@@ -111,8 +116,8 @@ def bench_scale(scale: int, *, per_person: int, repeat: int, data_dir: Path) -> 
 
     with sessions() as db:
         started = time.perf_counter()
-        queries.opd_summary(db, city)
-        queries.weekly_completions(db, city, today=today)
+        opd_summary(db, city)
+        weekly_completions(db, city, today=today)
         first_read = {"ms": round((time.perf_counter() - started) * 1000, 1)}
     print(f"  dashboard, baca pertama: {first_read['ms']:.1f} ms", file=sys.stderr)
     with sessions() as db:
@@ -136,13 +141,13 @@ def bench_scale(scale: int, *, per_person: int, repeat: int, data_dir: Path) -> 
         return call
 
     def csv_export(db):
-        summary = queries.opd_summary(db, city)
+        summary = opd_summary(db, city)
         filters = exports.describe_filter(city, course_title=None, opd_name=None)
         return exports.to_csv(exports.opd_table(summary, filters))
 
     def dashboard(db):
-        queries.opd_summary(db, city)
-        queries.weekly_completions(db, city, today=today)
+        opd_summary(db, city)
+        weekly_completions(db, city, today=today)
 
     def change_one_enrolment():
         with sessions() as db:
@@ -159,16 +164,14 @@ def bench_scale(scale: int, *, per_person: int, repeat: int, data_dir: Path) -> 
 
     measures = {
         "dashboard kota (ringkasan + tren mingguan)": run(dashboard),
-        "opd_summary kota": run(lambda db: queries.opd_summary(db, city)),
-        "opd_summary satu kursus": run(lambda db: queries.opd_summary(db, per_course)),
-        "opd_summary satu OPD (terbesar)": run(lambda db: queries.opd_summary(db, per_opd)),
-        "weekly_completions kota": run(
-            lambda db: queries.weekly_completions(db, city, today=today)
-        ),
+        "opd_summary kota": run(lambda db: opd_summary(db, city)),
+        "opd_summary satu kursus": run(lambda db: opd_summary(db, per_course)),
+        "opd_summary satu OPD (terbesar)": run(lambda db: opd_summary(db, per_opd)),
+        "weekly_completions kota": run(lambda db: weekly_completions(db, city, today=today)),
         "ekspor CSV ringkasan kota": run(csv_export),
-        "opd_people halaman 1 (OPD terbesar)": run(lambda db: queries.opd_people(db, city, opd_id)),
-        "not_started kota halaman 1": run(lambda db: queries.not_started(db, city, today=today)),
-        "jp_year kota": run(lambda db: queries.jp_year(db, today.year)),
+        "opd_people halaman 1 (OPD terbesar)": run(lambda db: opd_people(db, city, opd_id)),
+        "not_started kota halaman 1": run(lambda db: not_started(db, city, today=today)),
+        "jp_year kota": run(lambda db: jp_year(db, today.year)),
     }
     timings = {}
     for label, fn in measures.items():

@@ -85,8 +85,9 @@ def test_demo_scale_adds_a_generated_city(db_url, monkeypatch, db, tmp_path):
     from app.demo_city import OPDS as CITY_OPDS
     from app.opds.models import Opd
     from app.progress.models import Enrolment
-    from app.reports import queries, rollups
+    from app.reports import rollups
     from app.reports.filters import ReportFilter
+    from app.reports.opd_summary import opd_summary
 
     monkeypatch.setenv("CAKAP_DATABASE_URL", db_url)
     monkeypatch.setenv("CAKAP_DATA_DIR", str(tmp_path))
@@ -98,7 +99,7 @@ def test_demo_scale_adds_a_generated_city(db_url, monkeypatch, db, tmp_path):
     assert db.scalar(select(func.count()).select_from(Opd)) == len(CITY_OPDS)
     statuses = set(db.scalars(select(Enrolment.status).distinct()))
     assert {"enrolled", "in_progress", "completed"} <= statuses
-    totals = queries.opd_summary(db, ReportFilter()).totals
+    totals = opd_summary(db, ReportFilter()).totals
     assert totals.enrolled > 150 and totals.certificates > 0
     assert rollups.differences(db) == []
     if db.get_bind().dialect.name == "postgresql":

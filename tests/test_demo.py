@@ -45,9 +45,9 @@ def test_demo_city_has_something_real_on_every_page(monkeypatch, settings, db, m
     row = total_row(r.text)
     assert row.startswith("Total kota ")
     figures = row.removeprefix("Total kota ").split()
-    # people, enrolled, in progress, completed, completion %, mean score, certificates, JP,
-    # bimtek attendees: every one shows something
-    assert len(figures) == 9, row
+    # people, enrolled, not started, in progress, completed, completion %, mean score,
+    # certificates, JP, bimtek attendees: every one shows something
+    assert len(figures) == 10, row
     assert all(re.search(r"[1-9]", figure) for figure in figures), row
 
     # A session of the shipped bimtek course today and tomorrow (in the city) with a

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.reports import queries
 from app.reports.filters import ReportFilter
 from app.reports.models import ApiToken
+from app.reports.opd_summary import opd_summary
+from app.reports.selection import build_filter
 from app.users.models import Role, User
+from app.users.scope import WHOLE_CITY
 from tests.conftest import NIPS
 from tests.test_reports_http import NOW, city, login  # noqa: F401  (the `city` fixture)
 
@@ -93,15 +95,21 @@ def test_api_with_a_token_matches_the_query_function(admin, anon, db):
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     body = r.json()
-    summary = queries.opd_summary(db, ReportFilter())
+    summary = opd_summary(db, ReportFilter())
     assert body["rows"] == [row.as_dict() for row in summary.rows]
     assert body["totals"] == summary.totals.as_dict()
     assert body["totals"]["completion_percent"] == 71.4 and body["totals"]["jp"] == 46
+    # "Belum mulai": Bob's orientasi in BAPPEDA is the one enrolment nobody started.
+    assert body["totals"]["not_started"] == 1
+    assert {r["opd_code"]: r["not_started"] for r in body["rows"]} == {
+        "BAPPEDA": 1,
+        "DISKOMINFO": 0,
+    }
     filtered = anon.get(
         "/api/v1/opd-completion?kursus=orientasi&status=CPNS", headers=bearer(secret)
     ).json()
-    f = queries.build_filter(db, {"kursus": "orientasi", "status": "CPNS"}, scope_opd_id=None)
-    assert filtered["totals"] == queries.opd_summary(db, f).totals.as_dict()
+    f = build_filter(db, {"kursus": "orientasi", "status": "CPNS"}, scope=WHOLE_CITY)
+    assert filtered["totals"] == opd_summary(db, f).totals.as_dict()
     assert filtered["filters"]["course_slug"] == "orientasi"
 
 
@@ -119,6 +127,7 @@ def test_people_endpoint_paginates(admin, anon, people):
     assert [p["name"] for p in second["people"]] == ["Kiki Handayani", "Olga Siregar"]
     missing = anon.get("/api/v1/opds/999999/people", headers=bearer(secret))
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+    assert "999999" not in missing.json()["detail"]  # the standard message, not the id
 
 
 def test_missing_invalid_and_revoked_tokens_get_401(admin, anon, db):
@@ -223,6 +232,8 @@ def test_openapi_lists_the_api_and_not_the_pages(app):
     assert "/api/v1/opd-completion" in paths and "/api/v1/opds/{opd_id}/people" in paths
     assert not [p for p in paths if p.startswith(("/laporan", "/admin/token-api"))]
     operation = paths["/api/v1/opd-completion"]["get"]
+    row = schema["components"]["schemas"]["OpdCompletion"]["properties"]
+    assert row["not_started"]["description"] == "Belum mulai"
     assert {p["name"] for p in operation["parameters"]} >= {"kursus", "status", "dari", "sampai"}
     assert operation["security"] == [{"TokenAPI": []}]
     assert schema["components"]["securitySchemes"]["TokenAPI"]["scheme"] == "bearer"

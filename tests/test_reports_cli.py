@@ -59,8 +59,8 @@ def test_xlsx_and_pdf(env, city, tmp_path):  # noqa: F811
     block = {r[0]: r[1] for r in rows if r[0]}
     assert block["Pemerintah"] == "Kota Uji Coba"
     assert block["Periode penyelesaian"] == "1 Juni 2026 – 30 Juni 2026"
-    # June: Alice, Olga (orientasi) and Bob (etika) completed
-    assert rows[-1][:5] == ("Total kota", 6, 7, 1, 3)
+    # June: Alice, Olga (orientasi) and Bob (etika) completed; Bob's orientasi not started
+    assert rows[-1][:6] == ("Total kota", 6, 7, 1, 1, 3)
     pdf = tmp_path / "capaian.pdf"
     result = runner.invoke(cli, ["report", "opd-completion", "--format", "PDF", "--out", str(pdf)])
     assert result.exit_code == 0, result.output

@@ -11,10 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from app.reports import queries
+from app.progress.models import Enrolment
 from app.reports.filters import ReportFilter
+from app.reports.opd_summary import opd_summary
+from app.reports.selection import build_filter
 from app.users.models import EmploymentStatus
+from app.users.scope import WHOLE_CITY
 from app.users.service import create_user
 from tests.conftest import NIPS
 from tests.test_reports_queries import complete, jakarta, make_course, make_enrolment
@@ -85,20 +89,21 @@ def test_dashboard_shows_every_opd_and_the_city_total(make_client, city):
     kiki = login(make_client, "kiki")
     r = kiki.get("/laporan")
     assert r.status_code == 200
-    # people 6, enrolled 7, in progress 1, completed 5 (71.4 %), mean score 77,
-    # certificates 4 (one revoked), 46 JP, no bimtek attendance
-    assert total_row(r.text) == "Total kota 6 7 1 5 71,4% 77,00 4 46 0"
+    # people 6, enrolled 7, not started 1 (Bob), in progress 1, completed 5 (71.4 %),
+    # mean score 77, certificates 4 (one revoked), 46 JP, no bimtek attendance
+    assert total_row(r.text) == "Total kota 6 7 1 1 5 71,4% 77,00 4 46 0"
     rows = body_rows(r.text)
     assert rows == [
-        "Badan Perencanaan Pembangunan Daerah 2 3 0 2 66,7% 70,00 1 10 0",
-        "Dinas Komunikasi dan Informatika 4 4 1 3 75,0% 81,67 3 36 0",
+        "Badan Perencanaan Pembangunan Daerah 2 3 1 0 2 66,7% 70,00 1 10 0",
+        "Dinas Komunikasi dan Informatika 4 4 0 1 3 75,0% 81,67 3 36 0",
     ]
     assert 'aria-sort="ascending"' in r.text  # sorted by OPD name
     headings = re.findall(r'<th scope="col"[^>]*>\s*<a [^>]*>([^<]+)<', r.text)
-    assert [h.strip() for h in headings[:6]] == [
+    assert [h.strip() for h in headings[:7]] == [
         "OPD",
         "ASN",
         "Terdaftar",
+        "Belum mulai",
         "Sedang berjalan",
         "Selesai",
         "Persentase",
@@ -110,15 +115,15 @@ def test_dashboard_shows_every_opd_and_the_city_total(make_client, city):
 def test_filters_in_the_url_change_the_numbers(make_client, city):
     kiki = login(make_client, "kiki")
     course = kiki.get("/laporan?kursus=orientasi")
-    assert total_row(course.text) == "Total kota 6 4 0 3 75,0% 80,00 3 30 0"
+    assert total_row(course.text) == "Total kota 6 4 1 0 3 75,0% 80,00 3 30 0"
     assert '<option value="orientasi" selected>' in course.text
     pppk = kiki.get("/laporan?status=PPPK")
-    assert total_row(pppk.text) == "Total kota 1 1 0 1 100,0% 80,00 1 10 0"
+    assert total_row(pppk.text) == "Total kota 1 1 0 0 1 100,0% 80,00 1 10 0"
     # completions of the last week only: Alice (3 days ago) and Bob (2 days ago)
     period = kiki.get(f"/laporan?dari={TODAY - timedelta(days=7)}&sampai={TODAY}")
-    assert total_row(period.text) == "Total kota 6 7 1 2 28,6% 75,00 1 10 0"
+    assert total_row(period.text) == "Total kota 6 7 1 1 2 28,6% 75,00 1 10 0"
     audience = kiki.get("/laporan?sasaran=bimtek")
-    assert total_row(audience.text) == "Total kota 6 1 0 1 100,0% 85,00 1 16 0"
+    assert total_row(audience.text) == "Total kota 6 1 0 0 1 100,0% 85,00 1 16 0"
     by_percent = kiki.get("/laporan?urut=persen&turun=1")
     assert [row.split(" ")[0] for row in body_rows(by_percent.text)] == ["Dinas", "Badan"]
 
@@ -148,7 +153,7 @@ def test_htmx_gets_only_the_results_fragment_with_a_clean_url(make_client, city)
     assert r.status_code == 200
     assert "<html" not in r.text and "<form" not in r.text
     assert r.text.lstrip().startswith('<div id="results"')
-    assert total_row(r.text) == "Total kota 6 4 0 3 75,0% 80,00 3 30 0"
+    assert total_row(r.text) == "Total kota 6 4 1 0 3 75,0% 80,00 3 30 0"
     assert r.headers["HX-Push-Url"] == "/laporan?kursus=orientasi"
     assert r.headers["Vary"] == "HX-Request"
     full = kiki.get("/laporan?kursus=orientasi")
@@ -173,9 +178,9 @@ def test_opd_admin_sees_only_their_opd(make_client, city, people):
     olga = login(make_client, "olga")
     page = olga.get("/laporan")
     assert page.status_code == 200
-    assert body_rows(page.text) == ["Dinas Komunikasi dan Informatika 4 4 1 3 75,0% 81,67 3 36 0"]
+    assert body_rows(page.text) == ["Dinas Komunikasi dan Informatika 4 4 0 1 3 75,0% 81,67 3 36 0"]
     assert "Badan Perencanaan" not in page.text
-    assert total_row(page.text).startswith("Total 4 4 1 3")
+    assert total_row(page.text).startswith("Total 4 4 0 1 3")
     own = olga.get(f"/laporan/opd/{people.opd_a.id}")
     assert own.status_code == 200 and "Alice Rahmawati" in own.text
     other = people.opd_b.id
@@ -229,22 +234,22 @@ def test_xlsx_holds_the_numbers_of_the_page(make_client, city, db):
     assert block["Status kepegawaian"] == "Semua status"
     assert block["Dibuat pada"] == "17 Juni 2026 10.00 WIB"
     heading, *rows, totals = table
-    assert heading[:6] == [
+    assert heading[:7] == [
         "OPD",
         "ASN",
         "Terdaftar",
+        "Belum mulai",
         "Sedang berjalan",
         "Selesai",
         "Persentase selesai (%)",
     ]
-    summary = queries.opd_summary(
-        db, queries.build_filter(db, {"kursus": "orientasi"}, scope_opd_id=None)
-    )
+    summary = opd_summary(db, build_filter(db, {"kursus": "orientasi"}, scope=WHOLE_CITY))
     for row, expected in zip(rows, summary.rows, strict=True):
         assert row == [
             expected.name,
             expected.people,
             expected.enrolled,
+            expected.not_started,
             expected.in_progress,
             expected.completed,
             round(expected.completion_percent, 1),
@@ -253,9 +258,9 @@ def test_xlsx_holds_the_numbers_of_the_page(make_client, city, db):
             expected.jp,
             expected.bimtek_attendees,
         ]
-    assert totals == ["Total kota", 6, 4, 0, 3, 75.0, 80.0, 3, 30, 0]
+    assert totals == ["Total kota", 6, 4, 1, 0, 3, 75.0, 80.0, 3, 30, 0]
     page = kiki.get("/laporan?kursus=orientasi").text
-    assert total_row(page) == "Total kota 6 4 0 3 75,0% 80,00 3 30 0"
+    assert total_row(page) == "Total kota 6 4 1 0 3 75,0% 80,00 3 30 0"
 
 
 def test_csv_for_indonesian_excel_uses_semicolons_and_decimal_commas(make_client, city):
@@ -268,7 +273,7 @@ def test_csv_for_indonesian_excel_uses_semicolons_and_decimal_commas(make_client
     r = kiki.get("/laporan/ekspor/opd.csv?excel=1")
     assert r.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[-1] == ["Total kota", "6", "7", "1", "5", "71,4", "77,00", "4", "46", "0"]
+    assert rows[-1] == ["Total kota", "6", "7", "1", "1", "5", "71,4", "77,00", "4", "46", "0"]
     # Filters in the link are kept alongside the Excel switch.
     filtered = kiki.get(f"/laporan?opd={people_opd(city)}").text
     assert f"opd.csv?opd={people_opd(city)}&amp;excel=1" in filtered
@@ -285,11 +290,12 @@ def test_csv_holds_the_same_numbers(make_client, city):
     assert r.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the names right
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][0] == "OPD" and rows[0][-1] == "Hadir bimtek"
-    assert rows[-1] == ["Total kota", "6", "7", "1", "5", "71.4", "77.00", "4", "46", "0"]
+    assert rows[-1] == ["Total kota", "6", "7", "1", "1", "5", "71.4", "77.00", "4", "46", "0"]
     assert rows[2] == [
         "Dinas Komunikasi dan Informatika",
         "4",
         "4",
+        "0",
         "1",
         "3",
         "75.0",
@@ -424,8 +430,8 @@ def test_same_numbers_everywhere_for_one_filter(make_client, city, db):
     """Page, CSV and the query function agree for a combined filter."""
     kiki = login(make_client, "kiki")
     query = f"kursus=orientasi&status=CPNS&sampai={TODAY}"
-    f = queries.build_filter(
-        db, {"kursus": "orientasi", "status": "CPNS", "sampai": str(TODAY)}, scope_opd_id=None
+    f = build_filter(
+        db, {"kursus": "orientasi", "status": "CPNS", "sampai": str(TODAY)}, scope=WHOLE_CITY
     )
     assert f == ReportFilter(
         course_id=city["orientasi"].id,
@@ -433,18 +439,19 @@ def test_same_numbers_everywhere_for_one_filter(make_client, city, db):
         status="CPNS",
         completed_to=TODAY,
     )
-    t = queries.opd_summary(db, f).totals
+    t = opd_summary(db, f).totals
     csv_rows = list(
         csv.reader(io.StringIO(kiki.get("/laporan/ekspor/opd.csv?" + query).text.lstrip("\ufeff")))
     )
-    assert csv_rows[-1][1:5] == [
+    assert csv_rows[-1][1:6] == [
         str(t.people),
         str(t.enrolled),
+        str(t.not_started),
         str(t.in_progress),
         str(t.completed),
     ]
     assert total_row(kiki.get("/laporan?" + query).text).startswith(
-        f"Total kota {t.people} {t.enrolled} {t.in_progress} {t.completed}"
+        f"Total kota {t.people} {t.enrolled} {t.not_started} {t.in_progress} {t.completed}"
     )
 
 
@@ -463,3 +470,30 @@ def test_exports_neutralise_spreadsheet_formulas(make_client, city, db, people):
     cells = [c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
     assert [c.value for c in cells] == ['\'=HYPERLINK("http://contoh.invalid","klik")']
     assert cells[0].data_type == "s"  # text, not a formula
+
+
+def test_belum_mulai_column_on_the_page_in_files_and_sorted(make_client, city, db, people):
+    """The OPD summary's "Belum mulai": enrolments nobody has started (Bob's orientasi in
+    BAPPEDA), on the page, in the CSV and XLSX, sortable; gone once Bob opens a module."""
+    kiki = login(make_client, "kiki")
+    page = kiki.get("/laporan?urut=belum&turun=1")
+    headings = re.findall(r'<th scope="col"[^>]*>\s*<a [^>]*>([^<]+)<', page.text)
+    assert "Belum mulai" in [h.strip() for h in headings]
+    assert 'aria-sort="descending"' in page.text
+    assert [row.split(" ")[0] for row in body_rows(page.text)] == ["Badan", "Dinas"]
+    rows = list(csv.reader(io.StringIO(kiki.get("/laporan/ekspor/opd.csv").text.lstrip("\ufeff"))))
+    column = rows[0].index("Belum mulai")
+    assert [r[column] for r in rows[1:]] == ["1", "0", "1"]  # BAPPEDA, DISKOMINFO, total
+    _, table = _sheet_table(kiki.get("/laporan/ekspor/opd.xlsx").content)
+    assert [r[column] for r in table[1:]] == [1, 0, 1]
+    # With a period it is counted live: the same figure.
+    assert total_row(kiki.get(f"/laporan?sampai={TODAY}").text).startswith("Total kota 6 7 1 1")
+
+    bob = db.scalar(
+        select(Enrolment).where(
+            Enrolment.user_id == people.bob.id, Enrolment.course_id == city["orientasi"].id
+        )
+    )
+    bob.status = "in_progress"  # what opening the first module does (progress.service)
+    db.commit()
+    assert total_row(kiki.get("/laporan").text).startswith("Total kota 6 7 0 2 5")

@@ -26,12 +26,22 @@ from sqlalchemy import delete, insert, update
 from app.bimtek.models import Attendance, BimtekDay, BimtekSession
 from app.certificates.models import Certificate
 from app.courses.models import Course
+from app.errors import NotAllowed, NotFound
 from app.opds.models import Opd
 from app.progress.models import Enrolment
-from app.reports import charts, queries, rollups
+from app.reports import charts, rollups
+from app.reports.drilldown import opd_people
 from app.reports.filters import FilterError, ReportFilter, parse_page, parse_year
+from app.reports.jp_report import ASN_STATUSES, JP_TARGET, NO_CATEGORY, jp_people, jp_year
+from app.reports.opd_summary import opd_summary
+from app.reports.overdue import not_started
+from app.reports.paging import each_item
 from app.reports.periods import quarter_ranges, week_start, week_starts, year_range
+from app.reports.person import person_record, training_history
+from app.reports.selection import build_filter
+from app.reports.weekly import weekly_completions
 from app.users.models import User, UserRole
+from app.users.scope import WHOLE_CITY, OpdScope, read_scope
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _serials = itertools.count(1)
@@ -554,6 +564,7 @@ def _expected_summary(city: City, f: ReportFilter) -> dict[int, dict]:
         lambda: {
             "people": 0,
             "enrolled": 0,
+            "not_started": 0,
             "in_progress": 0,
             "completed": 0,
             "score_sum": 0.0,
@@ -573,6 +584,7 @@ def _expected_summary(city: City, f: ReportFilter) -> dict[int, dict]:
             continue
         row = rows[u["opd_id"]]
         row["enrolled"] += 1
+        row["not_started"] += e["status"] == "enrolled"
         row["in_progress"] += e["status"] == "in_progress"
         if e["status"] == "completed" and in_period(_local(e["completed_at"])):
             row["completed"] += 1
@@ -634,7 +646,7 @@ def _expected_jp(city: City, year: int, opd_id: int | None, status: str):
         for u in city.users
         if u["active"]
         and u["opd_id"] is not None
-        and u["status"] in (queries.ASN_STATUSES if status == "all" else (status,))
+        and u["status"] in (ASN_STATUSES if status == "all" else (status,))
         and (opd_id is None or u["opd_id"] == opd_id)
     }
     per_person = {uid: 0 for uid in asn}
@@ -646,26 +658,27 @@ def _expected_jp(city: City, year: int, opd_id: int | None, status: str):
             continue
         per_person[c["user_id"]] += c["jp"]
         quarters[asn[c["user_id"]]["opd_id"]][(day.month - 1) // 3] += c["jp"]
-        category = COURSES[c["course_id"] - 1][3] or queries.NO_CATEGORY
+        category = COURSES[c["course_id"] - 1][3] or NO_CATEGORY
         categories[category][0] += 1
         categories[category][1] += c["jp"]
     by_opd: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for uid, jp in per_person.items():
         by_opd[asn[uid]["opd_id"]][0] += 1
-        by_opd[asn[uid]["opd_id"]][1] += jp >= queries.JP_TARGET
+        by_opd[asn[uid]["opd_id"]][1] += jp >= JP_TARGET
     return per_person, by_opd, quarters, categories
 
 
 def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
     """opd_summary and weekly_completions for `f` against the plain computation."""
-    summary = queries.opd_summary(db, f)
+    summary = opd_summary(db, f)
     expected = _expected_summary(city, f)
     assert {r.opd_id for r in summary.rows} == set(expected)
     for r in summary.rows:
         e = expected[r.opd_id]
-        assert (r.people, r.enrolled, r.in_progress, r.completed) == (
+        assert (r.people, r.enrolled, r.not_started, r.in_progress, r.completed) == (
             e["people"],
             e["enrolled"],
+            e["not_started"],
             e["in_progress"],
             e["completed"],
         ), r.name
@@ -680,6 +693,7 @@ def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
     t = summary.totals
     assert t.people == sum(e["people"] for e in expected.values())
     assert t.enrolled == sum(e["enrolled"] for e in expected.values())
+    assert t.not_started == sum(e["not_started"] for e in expected.values())
     assert t.completed == sum(e["completed"] for e in expected.values())
     assert t.jp == sum(e["jp"] for e in expected.values())
     scored = sum(e["score_count"] for e in expected.values())
@@ -689,7 +703,7 @@ def _check_summary_and_weeks(db, city: City, f: ReportFilter) -> None:
     else:
         assert t.average_score is None
 
-    weeks = queries.weekly_completions(db, f, today=TODAY)
+    weeks = weekly_completions(db, f, today=TODAY)
     assert [w.completed for w in weeks] == _expected_weeks(city, f)
     assert weeks[-1].start == week_start(f.completed_to or TODAY)
 
@@ -773,7 +787,7 @@ def test_every_figure_matches_a_plain_computation(db, city, data):
     assert rollups.differences(db) == []
 
     jp_status = status if status != "NON_ASN" else "all"
-    report = queries.jp_year(db, year, scope, status=jp_status)
+    report = jp_year(db, year, scope, status=jp_status)
     per_person, by_opd, quarters, categories = _expected_jp(city, year, scope, jp_status)
     for row in report.opds:
         assert (row.people, row.met_target) == tuple(by_opd.get(row.opd_id, [0, 0]))
@@ -782,12 +796,12 @@ def test_every_figure_matches_a_plain_computation(db, city, data):
     assert report.totals.jp == sum(per_person.values())
     assert {c.category: [c.certificates, c.jp] for c in report.categories} == dict(categories)
 
-    everyone = queries.jp_people(db, year, scope, status=jp_status, per_page=100)
+    everyone = jp_people(db, year, scope, status=jp_status, per_page=100)
     assert everyone.total == len(per_person)
     assert sorted((p.user_id, p.jp) for p in everyone.items) == sorted(per_person.items())
     assert [p.jp for p in everyone.items] == sorted(p.jp for p in everyone.items)
-    below = queries.jp_people(db, year, scope, status=jp_status, below_target=True)
-    assert below.total == sum(jp < queries.JP_TARGET for jp in per_person.values())
+    below = jp_people(db, year, scope, status=jp_status, below_target=True)
+    assert below.total == sum(jp < JP_TARGET for jp in per_person.values())
 
 
 # ---------------------------------------------------------------------------- fixed cases
@@ -815,60 +829,59 @@ def _small_city(db, people):
 
 def test_sorting_puts_empty_values_last_and_breaks_ties_by_name(db, people):
     _small_city(db, people)
-    by_percent = queries.opd_summary(db, ReportFilter(sort="persen", desc=True))
+    by_percent = opd_summary(db, ReportFilter(sort="persen", desc=True))
     assert [r.code for r in by_percent.rows] == ["DISKOMINFO", "BAPPEDA"]
-    ascending = queries.opd_summary(db, ReportFilter(sort="persen"))
+    ascending = opd_summary(db, ReportFilter(sort="persen"))
     assert [r.code for r in ascending.rows] == ["BAPPEDA", "DISKOMINFO"]
     db.add(Opd(code="BARU", name="Badan Baru"))  # an active OPD with no one in it yet
     db.commit()
-    with_empty = queries.opd_summary(db, ReportFilter(sort="nilai", desc=True))
+    with_empty = opd_summary(db, ReportFilter(sort="nilai", desc=True))
     assert [r.code for r in with_empty.rows] == ["DISKOMINFO", "BAPPEDA", "BARU"]
     assert with_empty.rows[-1].average_score is None and with_empty.rows[-1].people == 0
 
 
 def test_scope_and_lookups(db, people):
     cpns, _ = _small_city(db, people)
-    f = queries.build_filter(db, {"kursus": "orientasi"}, scope_opd_id=people.opd_a.id)
+    opd_a = OpdScope(people.opd_a.id, whole_city=False)
+    f = build_filter(db, {"kursus": "orientasi"}, scope=opd_a)
     assert f.course_id == cpns.id and f.opd_id == people.opd_a.id
-    with pytest.raises(queries.ScopeError):
-        queries.build_filter(db, {"opd": str(people.opd_b.id)}, scope_opd_id=people.opd_a.id)
+    with pytest.raises(NotAllowed):
+        build_filter(db, {"opd": str(people.opd_b.id)}, scope=opd_a)
     with pytest.raises(FilterError, match="tidak ditemukan"):
-        queries.build_filter(db, {"kursus": "tidak-ada"}, scope_opd_id=None)
-    with pytest.raises(queries.ScopeError):
-        queries.opd_people(db, f, people.opd_b.id)
-    with pytest.raises(queries.NotFound):
-        queries.opd_people(db, f, 999999)
-    with pytest.raises(queries.ScopeError):
-        queries.person_record(db, people.bob.id, scope_opd_id=people.opd_a.id)
-    assert queries.scope_for(people.olga) == people.opd_a.id
-    assert queries.scope_for(people.kiki) is None
+        build_filter(db, {"kursus": "tidak-ada"}, scope=WHOLE_CITY)
+    with pytest.raises(NotAllowed):
+        opd_people(db, f, people.opd_b.id)
+    with pytest.raises(NotFound):
+        opd_people(db, f, 999999)
+    with pytest.raises(NotAllowed):
+        person_record(db, people.bob.id, scope=opd_a)
+    assert read_scope(people.olga).limited_to == people.opd_a.id
+    assert read_scope(people.kiki).limited_to is None
 
 
 def test_drill_down_not_started_person_and_history(db, people):
     cpns, umum = _small_city(db, people)
-    page = queries.opd_people(db, ReportFilter(), people.opd_a.id, per_page=2)
+    page = opd_people(db, ReportFilter(), people.opd_a.id, per_page=2)
     assert page.total == 4 and page.pages == 2 and len(page.items) == 2
     everyone = list(
-        queries.each_item(
-            lambda n: queries.opd_people(db, ReportFilter(), people.opd_a.id, page=n, per_page=2)
-        )
+        each_item(lambda n: opd_people(db, ReportFilter(), people.opd_a.id, page=n, per_page=2))
     )
     assert [p.name for p in everyone] == sorted(p.name for p in everyone)
     alice = next(p for p in everyone if p.user_id == people.alice.id)
     assert alice.enrolments[0].status == "completed" and alice.enrolments[0].final_score == 90
     assert alice.enrolments[0].certificate_serial
 
-    late = queries.not_started(db, ReportFilter(), today=date(2026, 3, 1))
+    late = not_started(db, ReportFilter(), today=date(2026, 3, 1))
     assert [(r.name, r.days_overdue) for r in late.items] == [("Bob Saputra", 28)]
-    assert queries.not_started(db, ReportFilter(), today=date(2026, 2, 1)).total == 0
+    assert not_started(db, ReportFilter(), today=date(2026, 2, 1)).total == 0
 
-    record = queries.person_record(db, people.bob.id)
+    record = person_record(db, people.bob.id, scope=WHOLE_CITY)
     assert {e.course_slug for e in record.enrolments} == {"orientasi", "etika"}
     assert record.jp_by_year == []  # the only certificate is revoked
 
-    history = list(queries.training_history(db, ReportFilter()))
+    history = list(training_history(db, ReportFilter()))
     assert [(h.name, h.jp) for h in history] == [("Alice Rahmawati", 10), ("Olga Siregar", 10)]
     assert history[0].completed_on == date(2026, 3, 10)
     assert history[0].started_on == date(2026, 2, 28)
-    one = list(queries.training_history(db, ReportFilter(), user_id=people.olga.id))
+    one = list(training_history(db, ReportFilter(), user_id=people.olga.id))
     assert [h.name for h in one] == ["Olga Siregar"]

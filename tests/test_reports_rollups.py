@@ -24,13 +24,16 @@ from app.db import make_engine
 from app.opds import service as opds
 from app.opds.models import Opd
 from app.progress.models import Enrolment
-from app.reports import queries, rollups
+from app.reports import rollups
 from app.reports.filters import ReportFilter
+from app.reports.jp_report import jp_year
 from app.reports.models import ReportRollup, ReportWeekRollup
-from app.reports.periods import JAKARTA, week_start
+from app.reports.opd_summary import opd_summary
+from app.reports.periods import week_start
+from app.reports.weekly import weekly_completions
 from app.users import admin
 from app.users.models import EmploymentStatus, User
-from tests.test_reports_queries import _small_city, jakarta, make_course, make_enrolment
+from tests.test_reports_queries import JAKARTA, _small_city, jakarta, make_course, make_enrolment
 
 CITY = ReportFilter()
 ALL_TIME = ReportFilter(completed_from=date(2000, 1, 1), completed_to=date(2100, 12, 31))
@@ -45,8 +48,8 @@ TRIGGERS = {
 def figures(db, f: ReportFilter = CITY) -> dict[str, dict]:
     """The dashboard rows by OPD code — from the rollups — after checking that the live
     count over all time gives exactly the same."""
-    rolled = {r.code: r.as_dict() for r in queries.opd_summary(db, f).rows}
-    live = queries.opd_summary(db, _all_time(f))
+    rolled = {r.code: r.as_dict() for r in opd_summary(db, f).rows}
+    live = opd_summary(db, _all_time(f))
     assert rolled == {r.code: r.as_dict() for r in live.rows}
     assert rollups.differences(db) == []
     return rolled
@@ -109,6 +112,38 @@ def test_deactivating_a_person_and_changing_their_status(db, people):
     assert counts(figures(db, ReportFilter(status="PNS"))["DISKOMINFO"]) == (2, 1, 1, 1, 10)
 
 
+def test_not_started_follows_starting_moving_and_leaving(db, people):
+    """ "Belum mulai" from the rollups equals the live count at every step: Bob's CPNS
+    enrolment (never started) moves with him, stops counting when he starts, and a bulk
+    insert of unstarted enrolments counts at once."""
+    cpns, umum = _small_city(db, people)
+
+    def not_started() -> dict[str, int]:
+        return {code: row["not_started"] for code, row in figures(db).items()}
+
+    assert not_started() == {"DISKOMINFO": 0, "BAPPEDA": 1}
+    admin.change_opd(db, actor=people.adi, person=people.bob, opd=people.opd_a, now=NOW, ip=None)
+    assert not_started() == {"DISKOMINFO": 1, "BAPPEDA": 0}
+    db.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == people.bob.id, Enrolment.course_id == cpns.id)
+        .values(status="in_progress", started_at=NOW, progress_percent=25)
+    )
+    db.commit()
+    assert not_started() == {"DISKOMINFO": 0, "BAPPEDA": 0}
+    db.execute(
+        insert(Enrolment),
+        [
+            {"user_id": p.id, "course_id": umum.id, "enrolled_at": NOW, "status": "enrolled"}
+            for p in (people.kiki, people.adi)
+        ],
+    )
+    db.commit()
+    assert not_started() == {"DISKOMINFO": 2, "BAPPEDA": 0}
+    admin.set_active(db, actor=people.adi, person=people.kiki, active=False, ip=None)
+    assert not_started() == {"DISKOMINFO": 1, "BAPPEDA": 0}
+
+
 def test_revoking_a_certificate(db, people):
     _small_city(db, people)
     figures(db)
@@ -164,7 +199,7 @@ def test_bulk_core_insert_and_update_of_enrolments(db, people):
     rows = figures(db, per_course)
     assert counts(rows["DISKOMINFO"]) == (4, 0, 4, 0, 0)
     assert counts(rows["BAPPEDA"]) == (1, 0, 0, 0, 0)
-    weeks = queries.weekly_completions(db, per_course, today=date(2026, 3, 20))
+    weeks = weekly_completions(db, per_course, today=date(2026, 3, 20))
     assert weeks[-1].start == date(2026, 3, 16) and weeks[-1].completed == 4
 
 
@@ -209,7 +244,7 @@ def test_weeks_follow_jakarta_midnight_to_the_microsecond(db, people):
         )
     db.commit()
     for f in (CITY, ReportFilter(completed_from=date(2026, 1, 1))):  # rollups, then live
-        weeks = queries.weekly_completions(db, f, today=date(2026, 3, 16), weeks=2)
+        weeks = weekly_completions(db, f, today=date(2026, 3, 16), weeks=2)
         assert [(w.start, w.completed) for w in weeks] == [
             (week_start(sunday), 1),
             (date(2026, 3, 16), 1),
@@ -348,7 +383,7 @@ def test_jp_year_follows_revocations_and_moves(db, people):
     _small_city(db, people)
 
     def by_code():
-        report = queries.jp_year(db, 2026)
+        report = jp_year(db, 2026)
         assert rollups.differences(db) == []
         return {r.code: (r.people, r.met_target, r.quarters) for r in report.opds}, report
 

@@ -4,8 +4,9 @@
         --out /srv/laporan/capaian-$(date +%F).pdf --from 2026-01-01 --to 2026-03-31
     cakap report rollups [--rebuild]
 
-Exit codes: 0 written (rollups: exact), 1 rollups differ from the data, 2 usage error
-(unknown course, bad date or status, unwritable file).
+Exit codes: 0 written (rollups: exact), 1 rollups differ from the data or were computed
+in another time zone than CAKAP_TIMEZONE, 2 usage error (unknown course, bad date or
+status, unwritable file).
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def opd_completion(
     from app.city import service as city
     from app.config import get_settings
     from app.db import utcnow
-    from app.reports import exports, queries
+    from app.reports import exports, lookups, pdf
     from app.reports.filters import FilterError
+    from app.reports.opd_summary import opd_summary
+    from app.reports.selection import build_filter
+    from app.users.scope import WHOLE_CITY
 
     params = {
         "kursus": course,
@@ -71,16 +75,16 @@ def opd_completion(
     now = utcnow()
     with db_session() as db:
         try:
-            f = queries.build_filter(db, params, scope_opd_id=None)
+            f = build_filter(db, params, scope=WHOLE_CITY)
         except FilterError as exc:
             fail(str(exc))
-        summary = queries.opd_summary(db, f)
+        summary = opd_summary(db, f)
         filters = exports.describe_filter(
-            f, course_title=queries.course_title(db, f.course_id), opd_name=None
+            f, course_title=lookups.course_title(db, f.course_id), opd_name=None
         )
         signer = city.signer(db, settings)
     if fmt is Format.pdf:
-        body = exports.summary_pdf(
+        body = pdf.summary_pdf(
             summary, settings=settings, signer=signer, filters=filters, generated_at=now
         )
     elif fmt is Format.xlsx:
@@ -109,22 +113,28 @@ def rollups_check(
     """Periksa ringkasan dasbor (rollup) terhadap data; --rebuild menghitung ulang semuanya.
 
     Trigger database menjaga ringkasan tetap tepat; pemeriksaan ini untuk setelah data
-    diubah tanpa trigger (mis. SQL manual dengan trigger dimatikan).
+    diubah tanpa trigger (mis. SQL manual dengan trigger dimatikan) dan setelah
+    CAKAP_TIMEZONE diubah (minggu, triwulan dan tahun dihitung ulang menurut zona baru).
     """
     from app.reports import rollups
 
     with db_session() as db:
         if rebuild:
-            rollups.rebuild(db)
+            zone = rollups.configured_zone()
+            rollups.rebuild(db, zone)
             db.commit()
-            console.print("Ringkasan dasbor dihitung ulang dari data.")
+            console.print(f"Ringkasan dasbor dihitung ulang dari data (zona waktu {zone.name}).")
             return
+        zone_problem = rollups.zone_problem(db)
         problems = rollups.differences(db)
-    if not problems:
+    if not problems and not zone_problem:
         console.print("Ringkasan dasbor sesuai dengan data.")
         return
-    err.print(f"{len(problems)} baris ringkasan berbeda dari data, misalnya:")
-    for line in problems[:20]:
-        err.print("  " + line, markup=False, highlight=False)
-    err.print("Jalankan 'cakap report rollups --rebuild'.")
+    if zone_problem:
+        err.print(zone_problem, markup=False, highlight=False)
+    if problems:
+        err.print(f"{len(problems)} baris ringkasan berbeda dari data, misalnya:")
+        for line in problems[:20]:
+            err.print("  " + line, markup=False, highlight=False)
+        err.print("Jalankan 'cakap report rollups --rebuild'.")
     raise typer.Exit(1)

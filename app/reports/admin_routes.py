@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 
 from app.auth.deps import Admin
-from app.reports import queries, tokens
+from app.reports import lookups, tokens
 from app.reports.models import ApiToken
 from app.web import SessionDep, client_ip, redirect_after_post, render
 
@@ -18,7 +18,7 @@ def _page(request: Request, db, *, status_code: int = 200, **context):
     response = render(
         request,
         "reports/tokens.html",
-        {"tokens": tokens.all_tokens(db), "opds": queries.opd_choices(db), **context},
+        {"tokens": tokens.all_tokens(db), "opds": lookups.opd_choices(db), **context},
         status_code=status_code,
     )
     # The page may carry a new secret: keep it out of every cache and the back button.

@@ -13,12 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
-from app.reports import queries, tokens
+from app.reports import tokens
+from app.reports.columns import COLUMNS, Kind
+from app.reports.drilldown import opd_people as people_page
 from app.reports.filters import parse_page
 from app.reports.models import ApiToken
+from app.reports.opd_summary import opd_summary
 from app.reports.routes import report_errors
+from app.reports.selection import build_filter, check_opd
 from app.web import SessionDep
 
 _bearer = HTTPBearer(
@@ -57,19 +61,24 @@ Token = Annotated[ApiToken, Depends(api_token)]
 router = APIRouter(prefix="/api/v1", tags=["laporan"])
 
 
-class OpdCompletion(BaseModel):
-    opd_id: int | None
-    opd_code: str
-    opd_name: str
-    asn: int
-    enrolled: int
-    in_progress: int
-    completed: int
-    completion_percent: float | None
-    average_score: float | None
-    certificates: int
-    jp: int
-    bimtek_attendees: int
+# The dashboard's columns (app/reports/columns.py), by their API field.
+_FIELD_TYPES = {
+    Kind.COUNT: int,
+    Kind.JP: int,
+    Kind.PERCENT: float | None,
+    Kind.SCORE: float | None,
+}
+OpdCompletion = create_model(
+    "OpdCompletion",
+    opd_id=(int | None, Field(description="Kosong untuk total kota")),
+    opd_code=(str, ...),
+    opd_name=(str, ...),
+    **{
+        c.field: (_FIELD_TYPES[c.kind], Field(description=c.label))
+        for c in COLUMNS
+        if c.kind.numeric
+    },
+)
 
 
 class OpdCompletionReport(BaseModel):
@@ -158,8 +167,8 @@ def opd_completion(
         turun=turun,
     )
     with report_errors():
-        f = queries.build_filter(db, params, scope_opd_id=token.opd_id)
-        summary = queries.opd_summary(db, f)
+        f = build_filter(db, params, scope=tokens.scope(token))
+        summary = opd_summary(db, f)
     body = OpdCompletionReport(
         generated_at=request.app.state.clock(),
         filters=f.as_dict(),
@@ -188,9 +197,9 @@ def opd_people(
     """The drill-down: the OPD's ASN by name, each with their enrolments, paginated."""
     params = _params(kursus=kursus, sasaran=sasaran, status=status)
     with report_errors():
-        f = queries.build_filter(db, params, scope_opd_id=token.opd_id)
-        opd = queries.check_opd(db, f, opd_id)
-        page = queries.opd_people(db, f, opd_id, page=parse_page(halaman), per_page=per_halaman)
+        f = build_filter(db, params, scope=tokens.scope(token))
+        opd = check_opd(db, f, opd_id)
+        page = people_page(db, f, opd_id, page=parse_page(halaman), per_page=per_halaman)
     body = OpdPeople(
         opd_id=opd.id,
         opd_code=opd.code,

@@ -6,6 +6,8 @@ Parameter names are Indonesian, like the rest of Cakap's URLs:
 
     kursus=<slug>  sasaran=all|cpns|bimtek  status=all|CPNS|PNS|PPPK|NON_ASN
     dari=YYYY-MM-DD  sampai=YYYY-MM-DD  opd=<id>  urut=<column>  turun=1
+
+`urut` takes the sortable keys of app/reports/columns.py.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from app.reports.periods import start_of_day
-
-
-def N_(message: str) -> str:
-    """Mark a constant for extraction; translated where it is shown."""
-    return message
+from app import citytime
+from app.i18n import N_
+from app.reports.columns import DEFAULT_SORT, SORT_KEYS
+from app.reports.periods import Period
 
 
 class FilterError(ValueError):
@@ -40,19 +40,6 @@ STATUSES = {
     "PPPK": "PPPK",
     "NON_ASN": N_("Non-ASN"),
 }
-# URL value -> column label; the dashboard's sortable columns.
-SORT_KEYS = {
-    "opd": N_("OPD"),
-    "asn": N_("ASN"),
-    "terdaftar": N_("Terdaftar"),
-    "berjalan": N_("Sedang berjalan"),
-    "selesai": N_("Selesai"),
-    "persen": N_("Persentase"),
-    "nilai": N_("Rata-rata nilai"),
-    "sertifikat": N_("Sertifikat"),
-    "jp": N_("Total JP"),
-    "hadir": N_("Hadir bimtek"),
-}
 PARAMS = ("kursus", "sasaran", "status", "dari", "sampai", "opd", "urut", "turun")
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _EARLIEST = date(2000, 1, 1)
@@ -63,8 +50,8 @@ _LATEST = date(2100, 12, 31)
 class ReportFilter:
     """What a report covers. `opd_id` is also the scope: set, the report shows that OPD only.
 
-    The period (`completed_from`..`completed_to`, whole days in Asia/Jakarta, both
-    inclusive) limits completions, scores, certificates and JP to that period; enrolments
+    The period (`completed_from`..`completed_to`, whole days in the city's time zone,
+    both inclusive) limits completions, scores, certificates and JP to that period; enrolments
     count when they were made before the period's end.
     """
 
@@ -75,7 +62,7 @@ class ReportFilter:
     completed_from: date | None = None
     completed_to: date | None = None
     opd_id: int | None = None
-    sort: str = "opd"
+    sort: str = DEFAULT_SORT  # a sortable key of app/reports/columns.py
     desc: bool = False
 
     def __post_init__(self) -> None:
@@ -125,7 +112,7 @@ class ReportFilter:
             completed_from=_parse_date(get("dari"), "dari"),
             completed_to=_parse_date(get("sampai"), "sampai"),
             opd_id=_parse_id(get("opd"), "opd"),
-            sort=(get("urut") or "opd").lower(),
+            sort=(get("urut") or DEFAULT_SORT).lower(),
             desc=_parse_bool(get("turun"), "turun"),
         )
 
@@ -133,11 +120,13 @@ class ReportFilter:
     def has_period(self) -> bool:
         return self.completed_from is not None or self.completed_to is not None
 
-    def period_utc(self) -> tuple[datetime | None, datetime | None]:
+    def period_utc(self) -> Period:
         """[start, end) of the period as UTC instants; None where open."""
-        start = start_of_day(self.completed_from) if self.completed_from else None
-        end = start_of_day(self.completed_to + timedelta(days=1)) if self.completed_to else None
-        return start, end
+        start = citytime.start_of(self.completed_from) if self.completed_from else None
+        end = (
+            citytime.start_of(self.completed_to + timedelta(days=1)) if self.completed_to else None
+        )
+        return Period(start, end)
 
     def params(self, **overrides) -> dict[str, str]:
         """The URL parameters that differ from the defaults (stable order, for links)."""
@@ -149,7 +138,7 @@ class ReportFilter:
             "dari": f.completed_from.isoformat() if f.completed_from else None,
             "sampai": f.completed_to.isoformat() if f.completed_to else None,
             "opd": str(f.opd_id) if f.opd_id is not None else None,
-            "urut": None if f.sort == "opd" else f.sort,
+            "urut": None if f.sort == DEFAULT_SORT else f.sort,
             "turun": "1" if f.desc else None,
         }
         return {k: v for k, v in values.items() if v is not None}
@@ -161,7 +150,8 @@ class ReportFilter:
 
     def sort_query(self, key: str) -> str:
         """The link for a column header: sort by it, or flip the direction if it is current."""
-        desc = not self.desc if key == self.sort else key not in ("opd",)
+        # Figures read best largest first; names from A.
+        desc = not self.desc if key == self.sort else key != DEFAULT_SORT
         return self.query(sort=key, desc=desc)
 
     def as_dict(self) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.certificates.models import Certificate
@@ -108,17 +108,18 @@ REPORT_INDEXES = (
 
 # ---------------------------------------------------------------------------- rollups
 # The dashboard's figures per (OPD, course, employment status), kept exact by database
-# triggers (see the report_rollups migration): every insert, update or delete of an
-# enrolment or certificate, and every change of a person's OPD, status or active flag,
-# adds its contribution to these rows in the same transaction. app/reports/rollups.py
-# computes the same rows from scratch (rebuild and check). No foreign keys on purpose: the
-# rows are derived figures that must never stop an OPD or a course from being deleted.
+# triggers (app/reports/triggers.py): every insert, update or delete of an enrolment or
+# certificate, and every change of a person's OPD, status or active flag, adds its
+# contribution to these rows in the same transaction. app/reports/rollups.py computes the
+# same rows from scratch (rebuild and check). No foreign keys on purpose: the rows are
+# derived figures that must never stop an OPD or a course from being deleted.
 
 
 class ReportRollup(Base):
     """What `opd_summary` counts for one (OPD, course, status) without a period: active
-    people's enrolments and their valid certificates. A row whose figures all dropped to
-    zero may stay; readers skip it."""
+    people's enrolments and their valid certificates — one column per figure of
+    app/reports/columns.py with `rollup=True`. A row whose figures all dropped to zero may
+    stay; readers skip it."""
 
     __tablename__ = "report_rollups"
 
@@ -126,6 +127,7 @@ class ReportRollup(Base):
     course_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     employment_status: Mapped[str] = mapped_column(String(16), primary_key=True)
     enrolled: Mapped[int] = mapped_column(Integer)
+    not_started: Mapped[int] = mapped_column(Integer)  # status enrolled: no progress yet
     in_progress: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     # Over completed enrolments that have a final score; in hundredths, so that adding and
@@ -137,7 +139,7 @@ class ReportRollup(Base):
 
 
 class ReportWeekRollup(Base):
-    """Completions per week (Monday, Asia/Jakarta) for one (OPD, course, status)."""
+    """Completions per week (Monday, in the recorded zone) for one (OPD, course, status)."""
 
     __tablename__ = "report_week_rollups"
     __table_args__ = (
@@ -160,8 +162,9 @@ class ReportWeekRollup(Base):
 
 
 class ReportJpRollup(Base):
-    """Valid certificates and their JP per quarter of issue (Asia/Jakarta; the first day of
-    the quarter) for one (OPD, course, status): the JP report's triwulan and categories."""
+    """Valid certificates and their JP per quarter of issue (in the recorded zone; the
+    first day of the quarter) for one (OPD, course, status): the JP report's triwulan and
+    categories."""
 
     __tablename__ = "report_jp_rollups"
     __table_args__ = (
@@ -185,8 +188,8 @@ class ReportJpRollup(Base):
 
 
 class ReportPersonJp(Base):
-    """JP of one person's valid certificates issued in a year (Asia/Jakarta), whatever
-    their OPD or status (those are read live): who reached the yearly 20 JP."""
+    """JP of one person's valid certificates issued in a year (in the recorded zone),
+    whatever their OPD or status (those are read live): who reached the yearly 20 JP."""
 
     __tablename__ = "report_person_jp"
     __table_args__ = (Index("ix_report_person_jp_year", "year", "jp", "user_id"),)
@@ -194,3 +197,18 @@ class ReportPersonJp(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     jp: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportTimezone(Base):
+    """The one zone the week, quarter and year rollups are computed in. The triggers read
+    it from here (so they always count in the recorded zone); readers compare it with
+    CAKAP_TIMEZONE (app/reports/rollups.py) and `cakap report rollups --rebuild` changes it.
+    It always holds its row: without it the triggers could not place a completion in a
+    week, and the change would fail."""
+
+    __tablename__ = "report_timezone"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64))  # e.g. Asia/Makassar (PostgreSQL's triggers)
+    utc_offset_minutes: Mapped[int] = mapped_column(Integer)  # e.g. 480 (SQLite's triggers)

@@ -1,25 +1,37 @@
-"""Calendar boundaries in Asia/Jakarta, as UTC instants — no database.
+"""Calendar boundaries in the city's time zone (app/citytime.py), as UTC instants.
 
 Reports group by the week, quarter and year people live in, not by UTC. The boundaries are
 computed here and the queries filter by UTC ranges, so SQLite (no time zones) and
-PostgreSQL give the same answer.
+PostgreSQL give the same answer. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from sqlalchemy import ColumnElement
 
-
-def start_of_day(day: date) -> datetime:
-    """00:00 in Jakarta on `day`, as a UTC instant."""
-    return datetime(day.year, day.month, day.day, tzinfo=JAKARTA).astimezone(UTC)
+from app import citytime
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(JAKARTA).date()
+class Period(NamedTuple):
+    """[start, end) as UTC instants; None where open (both None: all time)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def conditions(self, column) -> list[ColumnElement[bool]]:
+        """SQL conditions that keep a UTC timestamp column within the period."""
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= self.start)
+        if self.end is not None:
+            conditions.append(column < self.end)
+        return conditions
+
+
+ALL_TIME = Period()
 
 
 def week_start(day: date) -> date:
@@ -33,15 +45,18 @@ def week_starts(anchor: date, weeks: int) -> list[date]:
     return [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
 
 
-def year_range(year: int) -> tuple[datetime, datetime]:
-    """[1 January, 1 January next year) in Jakarta, as UTC instants."""
-    return start_of_day(date(year, 1, 1)), start_of_day(date(year + 1, 1, 1))
+def year_range(year: int) -> Period:
+    """[1 January, 1 January next year) in the city's zone, as UTC instants."""
+    return Period(citytime.start_of(date(year, 1, 1)), citytime.start_of(date(year + 1, 1, 1)))
 
 
-def quarter_ranges(year: int) -> list[tuple[datetime, datetime]]:
-    """The four triwulan of `year`, [start, end) in Jakarta, as UTC instants."""
+def quarter_ranges(year: int) -> list[Period]:
+    """The four triwulan of `year`, [start, end) in the city's zone, as UTC instants."""
     starts = [date(year, month, 1) for month in (1, 4, 7, 10)] + [date(year + 1, 1, 1)]
-    return [(start_of_day(a), start_of_day(b)) for a, b in zip(starts, starts[1:], strict=False)]
+    return [
+        Period(citytime.start_of(a), citytime.start_of(b))
+        for a, b in zip(starts, starts[1:], strict=False)
+    ]
 
 
 def quarter_of(day: date) -> int:

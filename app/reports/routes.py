@@ -1,7 +1,8 @@
 """Report pages and their exports (staff only; an OPD admin sees their own OPD).
 
-Routes parse the request, call app/reports/queries.py and render; the figures come from
-nowhere else. Every filter lives in the URL, so a view can be bookmarked and shared.
+Routes parse the request, call the report modules (one per report) and render; the
+figures come from nowhere else. Every filter lives in the URL, so a view can be bookmarked
+and shared. Who sees which OPD is app/users/scope.py's `read_scope`.
 """
 
 from __future__ import annotations
@@ -15,21 +16,31 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from app import citytime
 from app.auth.deps import Staff
 from app.city import service as city
 from app.i18n import fmt_number
 from app.i18n import gettext as _
-from app.reports import charts, exports, queries
+from app.reports import charts, exports, lookups, pdf
+from app.reports.columns import BY_KEY, COLUMNS
+from app.reports.drilldown import opd_people
 from app.reports.filters import (
     AUDIENCES,
-    SORT_KEYS,
     STATUSES,
     FilterError,
     ReportFilter,
     parse_page,
     parse_year,
 )
-from app.reports.periods import local_date
+from app.reports.jp_report import jp_people, jp_year
+from app.reports.opd_summary import OpdSummary, opd_summary
+from app.reports.overdue import not_started as overdue
+from app.reports.paging import each_item
+from app.reports.person import person_record, training_history
+from app.reports.rollups import ZoneMismatch
+from app.reports.selection import build_filter, check_opd
+from app.reports.weekly import WeekCount, weekly_completions
+from app.users.scope import read_scope
 from app.web import SessionDep, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,42 +63,40 @@ EXPORTS = {
     "jp-kategori": ("csv", "xlsx"),
     "siasn": ("csv", "xlsx"),
 }
-# The dashboard's columns: (sort key, label, numeric)
-COLUMNS = [(key, label, key != "opd") for key, label in SORT_KEYS.items()]
 
 
 @contextmanager
 def report_errors() -> Iterator[None]:
-    """Turn the query layer's refusals into HTTP answers: 422, 403 or 404."""
+    """Turn the report layer's own refusals into HTTP answers: 422 for a filter value we
+    cannot use, 503 while the rollups are in another time zone. (NotAllowed and NotFound
+    are answered by the web layer's handlers: 403, 404.)"""
     try:
         yield
     except FilterError as exc:
         raise HTTPException(422, str(exc)) from None
-    except queries.ScopeError as exc:
-        raise HTTPException(403, str(exc)) from None
-    except queries.NotFound:
-        raise HTTPException(404) from None
+    except ZoneMismatch as exc:
+        raise HTTPException(503, str(exc)) from None
 
 
 def _today(request: Request) -> date:
-    return local_date(request.app.state.clock())
+    return citytime.today(request.app.state.clock())
 
 
 def _filter(request: Request, db, user) -> ReportFilter:
-    scope = queries.scope_for(user)
-    return queries.build_filter(db, request.query_params, scope_opd_id=scope)
+    return build_filter(db, request.query_params, scope=read_scope(user))
 
 
 def _base_context(db, user, f: ReportFilter) -> dict:
-    scope = queries.scope_for(user)
+    scope = read_scope(user)
     return {
         "f": f,
-        "city_wide": scope is None,
-        "courses": queries.course_choices(db),
-        "opds": queries.opd_choices(db, scope),
+        "city_wide": scope.whole_city,
+        "courses": lookups.course_choices(db),
+        "opds": lookups.opd_choices(db, scope.limited_to),
         "audiences": AUDIENCES,
         "statuses": STATUSES,
-        "scope_name": queries.opd_name(db, scope),
+        "scope_name": lookups.opd_name(db, scope.limited_to),
+        "zone_label": citytime.label(),
     }
 
 
@@ -102,8 +111,8 @@ def _fragment(request: Request, response: Response, url: str) -> Response:
 def dashboard(request: Request, db: SessionDep, user: Staff):
     with report_errors():
         f = _filter(request, db, user)
-        summary = queries.opd_summary(db, f)
-        weeks = queries.weekly_completions(db, f, today=_today(request))
+        summary = opd_summary(db, f)
+        weeks = weekly_completions(db, f, today=_today(request))
         context = _base_context(db, user, f)
     context.update(
         summary=summary,
@@ -116,16 +125,9 @@ def dashboard(request: Request, db: SessionDep, user: Staff):
     return _fragment(request, response, "/laporan" + f.query())
 
 
-def _percent_text(value: float | None) -> str:
-    return "—" if value is None else fmt_number(value, 1) + "%"
-
-
-def _bar_chart(summary: queries.OpdSummary):
-    bars = [
-        charts.Bar(r.name, r.completion_percent, _percent_text(r.completion_percent))
-        for r in summary.rows
-    ]
-    total = summary.totals.completion_percent
+def _bar_chart(summary: OpdSummary):
+    percent = BY_KEY["persen"]
+    bars = [charts.Bar(r.name, percent.value(r), percent.text(r)) for r in summary.rows]
     return charts.horizontal_bars(
         bars,
         chart_id="grafik-opd",
@@ -134,11 +136,11 @@ def _bar_chart(summary: queries.OpdSummary):
             "Diagram batang mendatar: satu batang per OPD, panjangnya persentase pendaftaran "
             "yang sudah selesai. Rata-rata kota %(total)s. Angka lengkap ada di tabel."
         )
-        % {"total": _percent_text(total)},
+        % {"total": percent.text(summary.totals)},
     )
 
 
-def _trend_chart(weeks: list[queries.WeekCount]):
+def _trend_chart(weeks: list[WeekCount]):
     columns = [
         charts.Bar(w.start.strftime("%d/%m"), w.completed, fmt_number(w.completed)) for w in weeks
     ]
@@ -163,14 +165,14 @@ def _trend_chart(weeks: list[queries.WeekCount]):
 def opd_detail(request: Request, db: SessionDep, user: Staff, opd_id: int):
     with report_errors():
         f = _filter(request, db, user)
-        if queries.scope_for(user) is None:
+        if read_scope(user).whole_city:
             f = replace(f, opd_id=None)  # the path names the OPD; an `opd` parameter is moot
-        opd = queries.check_opd(db, f, opd_id)
+        opd = check_opd(db, f, opd_id)
         page = parse_page(request.query_params.get("halaman"))
-        people = queries.opd_people(db, f, opd_id, page=page, per_page=PER_PAGE)
-        figures = queries.opd_summary(db, replace(f, opd_id=opd_id)).totals
+        people = opd_people(db, f, opd_id, page=page, per_page=PER_PAGE)
+        figures = opd_summary(db, replace(f, opd_id=opd_id)).totals
         context = _base_context(db, user, f)
-    context.update(opd=opd, people=people, figures=figures, page_url=page_url)
+    context.update(opd=opd, people=people, figures=figures, columns=COLUMNS, page_url=page_url)
     response = render(request, "reports/opd.html", context, block="results")
     return _fragment(request, response, page_url(f"/laporan/opd/{opd_id}", f, people.page))
 
@@ -178,7 +180,7 @@ def opd_detail(request: Request, db: SessionDep, user: Staff, opd_id: int):
 @router.get("/laporan/asn/{user_id}")
 def person_detail(request: Request, db: SessionDep, user: Staff, user_id: int):
     with report_errors():
-        record = queries.person_record(db, user_id, scope_opd_id=queries.scope_for(user))
+        record = person_record(db, user_id, scope=read_scope(user))
     return render(request, "reports/person.html", {"record": record})
 
 
@@ -187,7 +189,7 @@ def not_started(request: Request, db: SessionDep, user: Staff):
     with report_errors():
         f = _filter(request, db, user)
         page = parse_page(request.query_params.get("halaman"))
-        rows = queries.not_started(db, f, today=_today(request), page=page, per_page=PER_PAGE)
+        rows = overdue(db, f, today=_today(request), page=page, per_page=PER_PAGE)
         context = _base_context(db, user, f)
     context.update(rows=rows, today=_today(request), page_url=page_url)
     response = render(request, "reports/not_started.html", context, block="results")
@@ -208,8 +210,8 @@ def jp_page(request: Request, db: SessionDep, user: Staff):
         f = _filter(request, db, user)
         year, below = _jp_params(request, f)
         page = parse_page(request.query_params.get("halaman"))
-        report = queries.jp_year(db, year, f.opd_id, status=f.status)
-        people = queries.jp_people(
+        report = jp_year(db, year, f.opd_id, status=f.status)
+        people = jp_people(
             db, year, f.opd_id, status=f.status, below_target=below, page=page, per_page=PER_PAGE
         )
         context = _base_context(db, user, f)
@@ -260,12 +262,12 @@ def export(request: Request, db: SessionDep, user: Staff, tabel: str, fmt: str):
         f = _filter(request, db, user)
         filters = exports.describe_filter(
             f,
-            course_title=queries.course_title(db, f.course_id),
-            opd_name=queries.opd_name(db, f.opd_id),
+            course_title=lookups.course_title(db, f.course_id),
+            opd_name=lookups.opd_name(db, f.opd_id),
         )
         if tabel == "opd" and fmt == "pdf":
-            summary = queries.opd_summary(db, f)
-            body = exports.summary_pdf(
+            summary = opd_summary(db, f)
+            body = pdf.summary_pdf(
                 summary,
                 settings=settings,
                 signer=city.signer(db, settings),
@@ -284,29 +286,25 @@ def export(request: Request, db: SessionDep, user: Staff, tabel: str, fmt: str):
 def _export_table(request, db, user, tabel: str, f: ReportFilter, filters):
     today = _today(request)
     if tabel == "opd":
-        return exports.opd_table(queries.opd_summary(db, f), filters)
+        return exports.opd_table(opd_summary(db, f), filters)
     if tabel == "mingguan":
-        return exports.weekly_table(queries.weekly_completions(db, f, today=today), filters)
+        return exports.weekly_table(weekly_completions(db, f, today=today), filters)
     if tabel == "asn":
         if f.opd_id is None:
             raise FilterError("Pilih OPD (parameter opd) untuk mengunduh daftar ASN.")
-        opd = queries.check_opd(db, f, f.opd_id)
-        people = queries.each_item(
-            lambda page: queries.opd_people(db, f, opd.id, page=page, per_page=EXPORT_PAGE)
-        )
+        opd = check_opd(db, f, f.opd_id)
+        people = each_item(lambda page: opd_people(db, f, opd.id, page=page, per_page=EXPORT_PAGE))
         # The whole list is written before the session closes (exports are built in memory).
         return exports.people_table(list(people), opd.name, filters)
     if tabel == "belum-mulai":
-        rows = queries.each_item(
-            lambda page: queries.not_started(db, f, today=today, page=page, per_page=EXPORT_PAGE)
-        )
+        rows = each_item(lambda page: overdue(db, f, today=today, page=page, per_page=EXPORT_PAGE))
         return exports.not_started_table(list(rows), filters)
     if tabel in ("jp", "jp-triwulan", "jp-kategori"):
         year, below = _jp_params(request, f)
         filters = [filters[0], ("Tahun", str(year)), _jp_status_label(f)]
         if tabel == "jp":
-            rows = queries.each_item(
-                lambda page: queries.jp_people(
+            rows = each_item(
+                lambda page: jp_people(
                     db,
                     year,
                     f.opd_id,
@@ -317,7 +315,7 @@ def _export_table(request, db, user, tabel: str, f: ReportFilter, filters):
                 )
             )
             return exports.jp_people_table(list(rows), year, filters)
-        report = queries.jp_year(db, year, f.opd_id, status=f.status)
+        report = jp_year(db, year, f.opd_id, status=f.status)
         if tabel == "jp-triwulan":
             return exports.jp_quarter_table(report, filters)
         return exports.jp_category_table(report, filters)
@@ -327,16 +325,16 @@ def _export_table(request, db, user, tabel: str, f: ReportFilter, filters):
     if person:
         if not person.isdigit() or len(person) > 12:
             raise FilterError("Parameter asn harus berupa nomor pengguna.")
-        record = queries.person_record(db, int(person), scope_opd_id=queries.scope_for(user))
+        record = person_record(db, int(person), scope=read_scope(user))
         user_id = record.user_id
         filters = [("ASN", f"{record.name} ({record.nip or record.nik or '-'})"), *filters[1:]]
-    records = queries.training_history(db, f, user_id=user_id)
+    records = training_history(db, f, user_id=user_id)
     organizer = exports.organizer(request.app.state.settings)
     return exports.siasn_table(list(records), organizer=organizer, filters=filters)
 
 
 def _download(body: bytes, fmt: str, tabel: str, now) -> Response:
-    filename = f"laporan-{tabel}-{local_date(now):%Y%m%d}.{fmt}"
+    filename = f"laporan-{tabel}-{citytime.today(now):%Y%m%d}.{fmt}"
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],

@@ -23,6 +23,7 @@ from app.audit.service import record
 from app.opds.models import Opd
 from app.reports.models import ApiToken
 from app.users.models import Role, User
+from app.users.scope import WHOLE_CITY, OpdScope
 
 TOKEN_PREFIX = "ckp_"  # noqa: S105 - a public marker, not a secret
 SCOPE_READ = "read"
@@ -114,6 +115,11 @@ def revoke(db: Session, *, token: ApiToken, actor: User, now: datetime, ip: str 
         prefix=token.prefix,
     )
     db.commit()
+
+
+def scope(token: ApiToken) -> OpdScope:
+    """What the token reads: the whole city, or the one OPD it was created for."""
+    return WHOLE_CITY if token.opd_id is None else OpdScope(token.opd_id, whole_city=False)
 
 
 def authenticate(db: Session, secret: str, *, now: datetime) -> ApiToken | None:
