@@ -113,10 +113,10 @@ def test_a_poisoned_dataset_is_aborted_quickly():
     nodes = [{"@id": f"_:n{i}"} for i in range(12)]
     for i, node in enumerate(nodes):
         node["https://schema.org/knows"] = [{"@id": f"_:n{j}"} for j in range(12) if j != i]
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall time: the machine may be busy
     with pytest.raises(CanonicalizationError, match="poisoning"):
         canonicalize({"@context": VC_CONTEXT, "@graph": nodes})
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_blank_nodes_that_need_n_degree_hashing_still_canonicalise():

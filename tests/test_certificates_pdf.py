@@ -135,9 +135,10 @@ def test_very_long_names_and_titles_still_fit_on_one_page():
 def test_render_takes_well_under_a_second():
     data = make_certificate()
     render(data)  # imports and first-use caches are not what we measure
-    start = time.perf_counter()
+    # CPU time of this process: a wall-clock bound fails when other work shares the machine.
+    start = time.process_time()
     render(data, creation_date=None)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_qr_code_decodes_to_the_verification_url():

@@ -2,7 +2,9 @@
 with a message naming the file (and row) — on the reader and through the upload route.
 
 The limits live in app/safe_xlsx.py; bench/bench_xlsx_bombs.py prints time and memory.
-Timings here are generous bounds (the machine may be busy), not benchmarks.
+Timings here are generous bounds on this process's CPU time, not benchmarks: wall-clock
+bounds failed whenever other work shared the machine (a refusal took 5.006 s of wall
+time at load 10 on two cores), while the bombs these limits stop took minutes of CPU.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from app.users.models import ImportJob
 from tests.conftest import NIPS
 from tests.fixtures import xlsx_bombs as bombs
 
-SECONDS = 5.0
+SECONDS = 5.0  # CPU seconds (time.process_time)
 
 
 @functools.cache
@@ -84,9 +86,9 @@ def test_reader_refuses_bombs_quickly(kind: str) -> None:
     build, message = BOMBS[kind]
     data = build()
     assert len(data) < 12 * 1024 * 1024
-    started = time.perf_counter()
+    started = time.process_time()
     fields, rows, problems = read_table(data, "pegawai.xlsx")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert (fields, rows) == ([], [])
     assert len(problems) == 1 and problems[0].row == 0, problems
     assert problems[0].reason.startswith("pegawai.xlsx: "), problems[0].reason
@@ -97,18 +99,18 @@ def test_reader_refuses_bombs_quickly(kind: str) -> None:
 def test_big_honest_files_within_the_limits_are_read() -> None:
     """Just under the allowance, and a row at Excel's last row number: read, and fast."""
     data = bombs.workbook(bombs.rows_of_cells(9_000))
-    started = time.perf_counter()
+    started = time.process_time()
     fields, rows, problems = read_table(data, "besar.xlsx")
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     assert problems == [] and fields == ["nip", "full_name"] and len(rows) == 9_000
     assert rows[-1] == (9_001, {"nip": str(9_001 * 31), "full_name": str(9_001 * 31 + 1)})
 
     far = bombs.workbook(
         [bombs.HEADER_ROW, bombs.VALID_ROW, '<row r="1048576">', _cell("A1048576", 5), "</row>"]
     )
-    started = time.perf_counter()
+    started = time.process_time()
     _, rows, problems = read_table(far, "jauh.xlsx")
-    assert time.perf_counter() - started < SECONDS  # openpyxl's gap padding is skipped
+    assert time.process_time() - started < SECONDS  # openpyxl's gap padding is skipped
     assert problems == [] and [number for number, _ in rows] == [2, 1_048_576]
 
 
@@ -134,9 +136,9 @@ def test_upload_route_refuses_bombs_quickly(client, people, db, kind: str) -> No
     build, message = BOMBS[kind]
     data = build()
     client.login(NIPS["adi"])
-    started = time.perf_counter()
+    started = time.process_time()
     response = _upload(client, data, "bom.xlsx")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert response.status_code == 200
     assert "bom.xlsx: " in response.text and message in response.text
     assert elapsed < SECONDS, f"{kind}: {elapsed:.1f} s"
@@ -149,9 +151,9 @@ def test_upload_route_refuses_bombs_quickly(client, people, db, kind: str) -> No
 def test_csv_with_millions_of_separators_is_refused_quickly() -> None:
     """The CSV twin of the wide row: 10 MB of separators is ten million cells."""
     data = b"NIP;Nama\n" + b";" * (10 * 1024 * 1024 - 20) + b"\n"
-    started = time.perf_counter()
+    started = time.process_time()
     _, rows, problems = read_table(data, "lebar.csv")
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     assert rows == [] and [str(p) for p in problems] == [
         "Berkas: Baris 2 berisi lebih dari 1.000 kolom; periksa pemisah kolom atau hapus "
         "kolom yang tidak dipakai."
