@@ -89,7 +89,7 @@ def _upload(browser, content: bytes, name: str = "logo.png"):
     )
 
 
-def test_admin_uploads_a_logo_and_certificates_carry_it_until_it_is_removed(
+def test_admin_uploads_a_logo_and_certificates_and_reports_carry_it_until_it_is_removed(
     make_client, people, db
 ):
     alice = make_client()
@@ -116,6 +116,10 @@ def test_admin_uploads_a_logo_and_certificates_carry_it_until_it_is_removed(
     # The cached PDF is rendered again with the logo; what was signed is unchanged.
     with_logo = alice.get(f"/sertifikat/{cert.id}/pdf").content
     assert _pdf_images(with_logo) == 1
+    # The report PDF sent up the chain carries it too.
+    kiki = make_client()
+    kiki.login(NIPS["kiki"])
+    assert _pdf_images(kiki.get("/laporan/ekspor/opd.pdf").content) == 1
 
     removed = adi.submit("/admin/kota/logo/hapus", page="/admin/kota")
     assert removed.status_code == 200 and "Logo dihapus" in removed.text

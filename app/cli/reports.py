@@ -82,10 +82,10 @@ def opd_completion(
         filters = exports.describe_filter(
             f, course_title=lookups.course_title(db, f.course_id), opd_name=None
         )
-        signer = city.signer(db, settings)
+        signer, logo = city.signer(db, settings), city.logo(db)
     if fmt is Format.pdf:
         body = pdf.summary_pdf(
-            summary, settings=settings, signer=signer, filters=filters, generated_at=now
+            summary, settings=settings, signer=signer, filters=filters, generated_at=now, logo=logo
         )
     elif fmt is Format.xlsx:
         table = exports.opd_table(summary, filters)

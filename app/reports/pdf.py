@@ -7,6 +7,7 @@ OPD drawn with rectangles, and the signer block (app/city).
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,8 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
 from app import citytime
-from app.city.service import UNSET_NAME, Signer
+from app.city import logo as city_logo
+from app.city.service import UNSET_NAME, Logo, Signer
 from app.config import Settings
 from app.printing import FONT, add_fonts
 from app.reports.exports import (
@@ -48,6 +50,9 @@ class _ReportPdf(FPDF):
         self.cell(0, 5, f"Cakap · halaman {self.page_no()} dari {{nb}}", align=Align.R)
 
 
+_LOGO_BOX = 16.0  # mm: the height of the two heading lines and the rule under them
+
+
 def summary_pdf(
     summary: OpdSummary,
     *,
@@ -56,9 +61,11 @@ def summary_pdf(
     filters: list[tuple[str, str]],
     generated_at: datetime,
     creation_date: datetime | None = None,
+    logo: Logo | None = None,
 ) -> bytes:
     """ "Laporan Capaian Pelatihan ASN per OPD": A4 landscape, the table with the city
-    total, a bar chart of completion % per OPD, and the signer block (app.city)."""
+    total, a bar chart of completion % per OPD, and the signer block; the city's logo
+    beside the heading when admins set one (app.city)."""
     table = opd_table(summary, filters)
     pdf = _ReportPdf(orientation="landscape", unit="mm", format="A4")
     pdf.set_margins(left=12, top=12, right=12)
@@ -71,6 +78,10 @@ def summary_pdf(
     pdf.set_author(f"{settings.office_name}, {settings.city_name}")
     pdf.set_creator("Cakap")
     pdf.add_page()
+    if logo is not None:
+        # Top left, beside the centred city name and office (short lines).
+        width, height = city_logo.fit(logo.png, box_mm=_LOGO_BOX)
+        pdf.image(io.BytesIO(logo.png), x=pdf.l_margin, y=pdf.t_margin, w=width, h=height)
     _pdf_header(pdf, table, settings, generated_at)
     _pdf_table(pdf, table)
     _pdf_chart(pdf, summary)

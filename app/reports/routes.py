@@ -273,6 +273,7 @@ def export(request: Request, db: SessionDep, user: Staff, tabel: str, fmt: str):
                 signer=city.signer(db, settings),
                 filters=filters,
                 generated_at=now,
+                logo=city.logo(db),
             )
             return _download(body, fmt, tabel, now)
         table = _export_table(request, db, user, tabel, f, filters)
