@@ -14,6 +14,7 @@ from app.courses.models import (
     QuizVersion,
 )
 from app.db import Base
+from app.notifications.models import Notification
 from app.opds.models import Opd
 from app.progress.models import AssignmentRule, Enrolment, ModuleProgress
 from app.quizzes.models import QuizAnswer, QuizAttempt
@@ -44,6 +45,7 @@ __all__ = [
     "LoginAttempt",
     "ModuleProgress",
     "ModuleVersion",
+    "Notification",
     "Nomination",
     "Opd",
     "QuizAnswer",
