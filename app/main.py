@@ -13,6 +13,7 @@ import app.models  # noqa: F401  (all models, and services that hook into progre
 from app import wiring
 from app.audit.routes import router as audit_router
 from app.auth.passwords import HashBusy, hasher_from_settings
+from app.auth.reset_routes import router as reset_router
 from app.auth.routes import router as auth_router
 from app.bimtek.checkin_routes import router as bimtek_checkin_router
 from app.bimtek.learner_routes import router as bimtek_learner_router
@@ -111,6 +112,7 @@ def create_app(
     app.mount("/static", static_files(PROJECT_ROOT / "app" / "static"), name="static")
     app.include_router(ops_router, include_in_schema=False)
     app.include_router(auth_router, include_in_schema=False)
+    app.include_router(reset_router, include_in_schema=False)
     app.include_router(home_router, include_in_schema=False)
     app.include_router(courses_router, include_in_schema=False)
     app.include_router(courses_admin_router, include_in_schema=False)

@@ -1,7 +1,7 @@
 """Import every model so Base.metadata is complete (Alembic, tests)."""
 
 from app.audit.models import AuditEvent
-from app.auth.models import AuthSession, LoginAttempt
+from app.auth.models import AuthSession, LoginAttempt, PasswordResetToken
 from app.bimtek.models import Attendance, BimtekDay, BimtekQuota, BimtekSession, Nomination
 from app.certificates.models import Certificate, CertificateCounter
 from app.city.models import CityProfile
@@ -48,6 +48,7 @@ __all__ = [
     "Notification",
     "Nomination",
     "Opd",
+    "PasswordResetToken",
     "QuizAnswer",
     "QuizAttempt",
     "QuizVersion",

@@ -69,6 +69,7 @@ def test_server_down_exits_1_and_keeps_the_mail(
     result = runner.invoke(cli, ["notify", "run"])
     assert result.exit_code == 1
     assert "Dicoba lagi nanti: 1." in result.output
+    db.commit()
     db.expire_all()
     row = db.scalar(select(Notification).where(Notification.channel == Channel.email))
     assert row.status == Status.waiting and row.last_error
@@ -101,6 +102,7 @@ def test_two_processes_started_together_send_each_message_once(
     assert [run.returncode for run in runs] == [0, 0], outputs
     ids = [m["Message-ID"] for m in mail_server.received]
     assert len(ids) == 200 and len(set(ids)) == 200
+    db.commit()
     db.expire_all()
     statuses = set(
         db.scalars(select(Notification.status).where(Notification.channel == Channel.email))

@@ -22,6 +22,7 @@ def _queue(db, person, key="uji:1", **kw):
 
 
 def _rows(db, **where):
+    db.commit()  # a fresh snapshot: SQLite keeps an open read transaction's
     db.expire_all()
     stmt = select(Notification).order_by(Notification.id)
     for name, value in where.items():
