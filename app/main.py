@@ -29,6 +29,8 @@ from app.db import engine_from_settings, make_sessionmaker, utcnow
 from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
+from app.notifications.routes import router as notifications_router
+from app.notifications.routes import unread_badge
 from app.opds.routes import router as opds_router
 from app.ops.routes import router as ops_router
 from app.progress.rules_routes import router as rules_router
@@ -47,6 +49,8 @@ from app.web.limits import BodySizeLimitMiddleware
 
 # NIPs on screens others can see (the projected attendance screen): first and last digits.
 templates.env.filters["samarkan"] = mask_nip
+# The header's bell (base.html): the unread count, read on the request's own session.
+templates.env.globals["unread_notifications"] = unread_badge
 
 log = logging.getLogger("cakap")
 
@@ -113,6 +117,7 @@ def create_app(
     app.include_router(ops_router, include_in_schema=False)
     app.include_router(auth_router, include_in_schema=False)
     app.include_router(reset_router, include_in_schema=False)
+    app.include_router(notifications_router, include_in_schema=False)
     app.include_router(home_router, include_in_schema=False)
     app.include_router(courses_router, include_in_schema=False)
     app.include_router(courses_admin_router, include_in_schema=False)

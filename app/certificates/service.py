@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import citytime
 from app.audit.service import record
-from app.certificates import badges, pades, status_list
+from app.certificates import badges, notices, pades, status_list
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
 from app.certificates.pdf import render_pdf
@@ -118,6 +118,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     db.add(certificate)
     db.flush()
     record(db, action="certificate.issued", actor_id=user.id, target=data.serial)
+    notices.issued(db, certificate=certificate, holder=user, course_title=course.title, now=now)
     return certificate
 
 
@@ -325,6 +326,7 @@ def revoke(
         ip=ip,
         reason=reason,
     )
+    notices.revoked(db, certificate=certificate, now=now)
     db.commit()
 
 
