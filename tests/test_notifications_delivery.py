@@ -283,3 +283,30 @@ def test_without_smtp_mails_wait_in_the_outbox(db, people, clock, settings):
     report = delivery.run(db, settings=settings, clock=clock)
     assert report.not_configured and report.waiting == 1
     assert db.scalar(select(func.count()).select_from(Notification)) == 2
+
+
+def test_messages_carry_non_ascii_subjects_names_and_bodies():
+    import email
+    from email.policy import default
+
+    from app.db import utcnow
+    from app.notifications.mail import Outgoing, build_message
+
+    built = build_message(
+        Outgoing(
+            to="dewi@uji.go.id",
+            subject="Sertifikat Anda terbit: Literasi Digital — Tingkat Lanjut",
+            text="Yth. Ni Luh Ayu Kadek Ñoman,\n\nSelamat — Anda lulus.",
+            html="<p>Yth. Ni Luh Ayu Kadek Ñoman,</p>",
+            message_key="cakap.notification.7",
+        ),
+        sender="Diskominfo Kota — Cakap <noreply@kota.go.id>",
+        base_url="https://cakap.kota.go.id",
+        now=utcnow(),
+    )
+    parsed = email.message_from_bytes(built.as_bytes(), policy=default)
+    assert parsed["Subject"] == "Sertifikat Anda terbit: Literasi Digital — Tingkat Lanjut"
+    assert parsed["From"].addresses[0].display_name == "Diskominfo Kota — Cakap"
+    assert parsed["Message-ID"] == "<cakap.notification.7@cakap.kota.go.id>"
+    assert "Ñoman" in parsed.get_body(preferencelist=("plain",)).get_content()
+    assert "Ñoman" in parsed.get_body(preferencelist=("html",)).get_content()

@@ -94,12 +94,16 @@ def claim(db: Session, *, now: datetime, settings: Settings, limit: int) -> list
 
 def _record(db: Session, row: Notification, **values) -> None:
     write_locked(db)
+    outbox = Notification.__table__
+    # A Core UPDATE: the ORM's version would first match it against every object this
+    # session holds (a run holds its whole history), which made recording cost more than
+    # sending. The next claim reloads what it takes (populate_existing).
     db.execute(
-        update(Notification)
+        update(outbox)
         .where(
-            Notification.id == row.id,
-            Notification.status == Status.sending,
-            Notification.claimed_at == row.claimed_at,
+            outbox.c.id == row.id,
+            outbox.c.status == Status.sending,
+            outbox.c.claimed_at == row.claimed_at,
         )
         .values(**values)
     )
