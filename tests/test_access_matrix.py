@@ -166,6 +166,8 @@ PATH_SAMPLES: dict[str, str] = {
     "session_id": "999999",
     "day_id": "999999",
     "nomination_id": "999999",
+    "notification_id": "999999",
+    "token": "tidak-ada-tautan-seperti-ini",
 }
 
 ROLES_OF = {"learner": "alice", "opd_admin": "olga", "kominfo": "kiki", "admin": "adi"}
