@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -86,6 +87,31 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 12 * 1024 * 1024
 
+    # Outgoing mail (any SMTP server). Unset host: mails wait in the outbox and
+    # `cakap notify run` says so; nothing is lost.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The From address; unset: noreply@ the host of base_url.
+    mail_from: str | None = None
+    # `cakap notify run`: messages claimed per transaction; retries back off from
+    # notify_retry_seconds, doubling up to notify_retry_max_seconds, and a message is
+    # given up ("gagal") after notify_max_attempts tries. A message claimed by a run that
+    # died is due again after notify_sending_lease_minutes.
+    notify_batch_size: int = Field(default=50, ge=1)
+    notify_max_attempts: int = Field(default=8, ge=1)
+    notify_retry_seconds: int = Field(default=60, ge=1)
+    notify_retry_max_seconds: int = Field(default=3600, ge=1)
+    notify_sending_lease_minutes: int = Field(default=15, ge=1)
+    # Forgot password: how long the mailed link works, and how many requests per
+    # account and per address are sent per hour.
+    password_reset_minutes: int = Field(default=30, ge=1)
+    password_reset_per_account_per_hour: int = Field(default=3, ge=1)
+    password_reset_per_ip_per_hour: int = Field(default=30, ge=1)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -111,6 +137,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'cakap.db'}"
+
+    @property
+    def mail_sender(self) -> str:
+        if self.mail_from:
+            return self.mail_from
+        host = urlsplit(self.base_url).hostname or "localhost"
+        return f"Cakap <noreply@{host}>"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def signing_keys_dir(self) -> Path:

@@ -13,6 +13,7 @@ import app.models  # noqa: F401  (all models, and services that hook into progre
 from app import wiring
 from app.audit.routes import router as audit_router
 from app.auth.passwords import HashBusy, hasher_from_settings
+from app.auth.reset_routes import router as reset_router
 from app.auth.routes import router as auth_router
 from app.bimtek.checkin_routes import router as bimtek_checkin_router
 from app.bimtek.learner_routes import router as bimtek_learner_router
@@ -28,6 +29,8 @@ from app.db import engine_from_settings, make_sessionmaker, utcnow
 from app.home.routes import router as home_router
 from app.logs import RequestLogger
 from app.migrate import ensure_migrated
+from app.notifications.routes import router as notifications_router
+from app.notifications.routes import unread_badge
 from app.opds.routes import router as opds_router
 from app.ops.routes import router as ops_router
 from app.progress.rules_routes import router as rules_router
@@ -47,6 +50,8 @@ from app.web.limits import BodySizeLimitMiddleware
 
 # NIPs on screens others can see (the projected attendance screen): first and last digits.
 templates.env.filters["samarkan"] = mask_nip
+# The header's bell (base.html): the unread count, read on the request's own session.
+templates.env.globals["unread_notifications"] = unread_badge
 
 log = logging.getLogger("cakap")
 
@@ -115,6 +120,8 @@ def create_app(
     app.mount("/static", static_files(PROJECT_ROOT / "app" / "static"), name="static")
     app.include_router(ops_router, include_in_schema=False)
     app.include_router(auth_router, include_in_schema=False)
+    app.include_router(reset_router, include_in_schema=False)
+    app.include_router(notifications_router, include_in_schema=False)
     app.include_router(home_router, include_in_schema=False)
     app.include_router(courses_router, include_in_schema=False)
     app.include_router(courses_admin_router, include_in_schema=False)

@@ -1,7 +1,7 @@
 """Import every model so Base.metadata is complete (Alembic, tests)."""
 
 from app.audit.models import AuditEvent
-from app.auth.models import AuthSession, LoginAttempt
+from app.auth.models import AuthSession, LoginAttempt, PasswordResetToken
 from app.bimtek.models import Attendance, BimtekDay, BimtekQuota, BimtekSession, Nomination
 from app.certificates.models import Certificate, CertificateCounter
 from app.city.models import CityProfile
@@ -14,6 +14,7 @@ from app.courses.models import (
     QuizVersion,
 )
 from app.db import Base
+from app.notifications.models import Notification
 from app.opds.models import Opd
 from app.progress.models import AssignmentRule, Enrolment, ModuleProgress
 from app.quizzes.models import QuizAnswer, QuizAttempt
@@ -44,8 +45,10 @@ __all__ = [
     "LoginAttempt",
     "ModuleProgress",
     "ModuleVersion",
+    "Notification",
     "Nomination",
     "Opd",
+    "PasswordResetToken",
     "QuizAnswer",
     "QuizAttempt",
     "QuizVersion",

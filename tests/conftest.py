@@ -318,6 +318,18 @@ def serving(app):
 
 
 @pytest.fixture
+def mail_server(settings):
+    """A loopback SMTP server (aiosmtpd) that the test's settings send to."""
+    from tests.mailserver import MailServer
+
+    server = MailServer()
+    server.start()
+    server.settings_for(settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     with Browser(app, base_url="http://testserver") as c:
         yield c

@@ -87,6 +87,13 @@ RULES: dict[tuple[str, str], object] = {
     ("GET", "/admin/aktivasi/{opd_id}/daftar.pdf"): MANAGERS,
     ("GET", "/aktivasi"): PUBLIC,
     ("POST", "/aktivasi"): PUBLIC,
+    ("GET", "/notifikasi"): LOGIN,
+    ("POST", "/notifikasi/{notification_id}/buka"): LOGIN,
+    ("POST", "/notifikasi/baca-semua"): LOGIN,
+    ("GET", "/lupa-kata-sandi"): PUBLIC,
+    ("POST", "/lupa-kata-sandi"): PUBLIC,
+    ("GET", "/lupa-kata-sandi/{token}"): PUBLIC,
+    ("POST", "/lupa-kata-sandi/{token}"): PUBLIC,
     ("GET", "/admin/opd"): ADMIN,
     ("POST", "/admin/opd"): ADMIN,
     ("POST", "/admin/opd/{opd_id}/ubah"): ADMIN,
@@ -164,6 +171,8 @@ PATH_SAMPLES: dict[str, str] = {
     "session_id": "999999",
     "day_id": "999999",
     "nomination_id": "999999",
+    "notification_id": "999999",
+    "token": "tidak-ada-tautan-seperti-ini",
 }
 
 ROLES_OF = {"learner": "alice", "opd_admin": "olga", "kominfo": "kiki", "admin": "adi"}

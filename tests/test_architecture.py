@@ -18,7 +18,7 @@ MAX_LINES = 600
 CORE = ("app.config", "app.db", "app.errors", "app.citytime", "app.files")
 DOMAINS = {
     "audit", "auth", "bimtek", "certificates", "city", "courses", "home", "opds",
-    "progress", "quizzes", "reports", "users",
+    "notifications", "progress", "quizzes", "reports", "users",
 }  # fmt: skip
 # Back edges: (lower, upper) where the lower domain imports the upper one for one use
 # case. Each is named and justified in docs/architecture.md ("Import circles we keep").

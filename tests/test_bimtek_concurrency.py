@@ -30,7 +30,7 @@ def synced(db, tmp_path):
 def maker(settings):
     # Every thread holds its own connection while it waits for the others.
     engine = make_engine(settings.db_url, pool_size=20, max_overflow=0)
-    yield make_sessionmaker(engine)
+    yield make_sessionmaker(engine, settings)  # as the app makes them (notices render links)
     engine.dispose()
 
 

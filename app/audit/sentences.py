@@ -23,6 +23,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "login": (N_("Masuk"), N_("{actor} masuk ke Cakap.")),
     "login.failed": (N_("Gagal masuk"), N_("Percobaan masuk gagal dengan akun {target}.")),
     "password.changed": (N_("Kata sandi diubah"), N_("{actor} mengganti kata sandinya.")),
+    "password.reset_requested": (
+        N_("Tautan kata sandi diminta"),
+        N_("Tautan atur ulang kata sandi dikirim ke email {actor}."),
+    ),
+    "password.reset": (
+        N_("Kata sandi diatur ulang"),
+        N_("{actor} mengatur ulang kata sandinya lewat tautan email."),
+    ),
     "activation.used": (N_("Akun diaktifkan"), N_("{actor} mengaktifkan akunnya dengan kode.")),
     "activation.list": (
         N_("Kode aktivasi dibuat"),

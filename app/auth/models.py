@@ -38,3 +38,20 @@ class LoginAttempt(Base):
     account: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetToken(Base):
+    """A forgot-password link: the mail carries a random token, the database its SHA-256.
+
+    Works once (`used_at`), until `expires_at`, and only while the password has not
+    changed since it was made (checked against `User.password_changed_at`)."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(64))

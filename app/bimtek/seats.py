@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
+from app.bimtek import notices
 from app.bimtek.access import BimtekError, check_acts_for
 from app.bimtek.models import BimtekSession, Nomination, NominationStatus
 from app.bimtek.roster import confirmed_count, describe
@@ -164,8 +165,10 @@ def promote(db: Session, session: BimtekSession, now: datetime) -> list[Nominati
 def enrol(db: Session, session: BimtekSession, user_ids: Iterable[int], now: datetime) -> None:
     """Confirmed participants get the course (idempotent; flushes only, inside the lock)."""
     course = db.get(Course, session.course_id)
+    user_ids = list(user_ids)
     for user_id in user_ids:
         progress.add_enrolment(db, user_id=user_id, course=course, now=now, source="bimtek")
+    notices.seats_confirmed(db, session, user_ids, now)
 
 
 def registration_open(session: BimtekSession, now: datetime) -> bool:
@@ -289,6 +292,7 @@ def self_register(
             ip=ip,
             session_id=session.id,
         )
+        notices.registration_pending(db, session, nomination, now)
         db.commit()
     message, _kind = describe(db, nomination, own=True)
     return Outcome(nomination, message)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import citytime
 from app.audit.service import record
-from app.certificates import badges, pades, status_list
+from app.certificates import badges, notices, pades, status_list
 from app.certificates.integrity import proofs
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatusEntry
 from app.certificates.payload import CertificateData, new_code, normalize_code, qr_url
@@ -120,6 +120,7 @@ def issue(db: Session, *, enrolment: Enrolment, now: datetime) -> Certificate:
     db.add(certificate)
     db.flush()
     record(db, action="certificate.issued", actor_id=user.id, target=data.serial)
+    notices.issued(db, certificate=certificate, holder=user, course_title=course.title, now=now)
     return certificate
 
 
@@ -341,6 +342,7 @@ def revoke(
         ip=ip,
         reason=reason,
     )
+    notices.revoked(db, certificate=certificate, now=now)
     db.commit()
 
 

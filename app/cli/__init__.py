@@ -18,6 +18,7 @@ from app.cli.courses import courses_app
 from app.cli.database import db_app
 from app.cli.demo import demo
 from app.cli.maintenance import maintenance_app
+from app.cli.notify import notify_app
 from app.cli.quizzes import quiz_app
 from app.cli.reports import report_app
 from app.cli.serve import serve
@@ -40,6 +41,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(cert_app, name="cert")
 app.add_typer(keys_app, name="keys")
 app.add_typer(maintenance_app, name="maintenance")
+app.add_typer(notify_app, name="notify")
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("backup")(backup_cmd)

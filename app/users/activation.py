@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import sealing
 from app.audit.service import record
 from app.auth import sessions
 from app.auth.passwords import Hasher, password_problem
@@ -33,28 +28,17 @@ class IssuedCode:
     expires_at: datetime
 
 
-def _sealing_key(secret: bytes) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cakap activation codes")
-    return AESGCM(key.derive(secret))
+PURPOSE = b"cakap activation codes"
 
 
 def seal(secret: bytes, code: str) -> str:
-    """The code encrypted (AES-GCM, key derived from the instance secret), as text."""
-    nonce = os.urandom(12)
-    return base64.urlsafe_b64encode(
-        nonce + _sealing_key(secret).encrypt(nonce, code.encode(), None)
-    ).decode()
+    """The code encrypted with a key derived from the instance secret, as text."""
+    return sealing.seal(secret, code, purpose=PURPOSE)
 
 
 def unseal(secret: bytes, sealed: str | None) -> str | None:
     """The code, or None when there is no sealed copy or the secret has changed since."""
-    if not sealed:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(sealed.encode())
-        return _sealing_key(secret).decrypt(raw[:12], raw[12:], None).decode()
-    except (InvalidTag, ValueError):
-        return None
+    return sealing.unseal(secret, sealed, purpose=PURPOSE)
 
 
 def issue_codes(

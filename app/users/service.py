@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.passwords import Hasher
 from app.opds.models import Opd
-from app.users.models import EmploymentStatus, Role, User
+from app.users.models import EmploymentStatus, Role, User, UserRole
 from app.users.nip import nip_problem, normalize_nip
 
 
@@ -67,3 +67,24 @@ def create_user(
 
 def get_opd_by_code(db: Session, code: str) -> Opd | None:
     return db.scalar(select(Opd).where(Opd.code == code))
+
+
+def opd_contacts(db: Session, *, opd_id: int | None) -> tuple[list[User], bool]:
+    """Who looks after an OPD's people: (its active OPD admins, True) — or, for an OPD
+    without one, (the active kominfo staff, False), who can appoint one. Nobody must be
+    left waiting on an OPD that has no admin."""
+
+    def holding(role: Role, *where) -> list[User]:
+        return list(
+            db.scalars(
+                select(User)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == role, User.active.is_(True), *where)
+                .order_by(User.id)
+            ).unique()
+        )
+
+    admins = holding(Role.opd_admin, User.opd_id == opd_id) if opd_id is not None else []
+    if admins:
+        return admins, True
+    return holding(Role.kominfo), False
