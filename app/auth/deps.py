@@ -43,6 +43,29 @@ async def current_user(auth: AuthDep) -> User:
     return auth.user
 
 
+async def session_token(request: Request) -> str:
+    """The session cookie's token, for a route that checks the session itself on a lean
+    path (quizzes.routes.save_one) instead of loading the user first: no cookie, no way
+    in. Such a route calls `current_user_in_route` whenever the lean path did not settle
+    the request, so a stale token ends on the login page as with `CurrentUser`."""
+    token = request.cookies.get(sessions.COOKIE_NAME)
+    if not token:
+        raise LoginRequired()
+    return token
+
+
+session_token.checks_login = True  # read by the access-matrix test, like allowed_roles
+SessionToken = Annotated[str, Depends(session_token)]
+
+
+def current_user_in_route(request: Request, db: SessionDep) -> User:
+    """`CurrentUser` for a route that took `SessionToken`, called from the route itself."""
+    auth = current_auth(request, db)
+    if auth is None:
+        raise LoginRequired()
+    return auth.user
+
+
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 from starlette.responses import Response
 
@@ -91,6 +92,59 @@ def load(
         db.commit()
         auth.last_seen_at = now
     return auth
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A session found valid by `check`: its id (the token's hash) and its user's id."""
+
+    id: str
+    user_id: int
+
+
+_CHECK = (
+    select(
+        AuthSession.id,
+        AuthSession.user_id,
+        AuthSession.last_seen_at,
+        AuthSession.expires_at,
+        User.active,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("session_id"))
+)
+
+
+def check(
+    conn: Connection, token: str | None, *, settings: Settings, now: datetime
+) -> LiveSession | None:
+    """The live session of a cookie token in one Core statement, without loading the user:
+    for hot paths that need only who is asking (the answer save). Runs in the caller's
+    transaction, which must already hold the write lock: a session due for its
+    last-seen touch is touched in it. Anything else than a live session gives None, and
+    the caller takes the full path (`load`), which also deletes an expired session."""
+    if not token or len(token) > 128:
+        return None
+    row = conn.execute(_CHECK, {"session_id": token_hash(token)}).one_or_none()
+    if row is None:
+        return None
+    session_id, user_id, last_seen, expires_at, active = row
+    if (
+        not active
+        or now >= expires_at
+        or now >= last_seen + timedelta(minutes=settings.session_idle_minutes)
+    ):
+        return None
+    if now - last_seen >= TOUCH_INTERVAL:
+        conn.execute(_TOUCH, {"session_id": session_id, "now": now})
+    return LiveSession(session_id, user_id)
+
+
+_TOUCH = (
+    update(AuthSession)
+    .where(AuthSession.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("now"))
+)
 
 
 def destroy(db: Session, session_id: str) -> None:

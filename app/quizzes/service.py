@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.auth import sessions
+from app.config import Settings
 from app.courses.models import CourseQuiz, QuizVersion
 from app.db import engine_cache, remember, write_locked
 from app.i18n import N_
@@ -80,6 +82,59 @@ def quiz_of_attempt(db: Session, attempt: QuizAttempt) -> Quiz:
     if quiz is None:
         quiz = remember(cache, attempt.quiz_version_id, quiz_of(attempt.version))
     return quiz
+
+
+def questions_of_version(db: Session, version_id: int) -> dict[str, QuestionModel]:
+    """The questions of a quiz version by id, cached per engine like `quiz_of_attempt`."""
+    cache = engine_cache(db, "questions_by_version")
+    questions = cache.get(version_id)
+    if questions is None:
+        quiz = engine_cache(db, "quiz_by_version").get(version_id)
+        if quiz is None:
+            quiz = quiz_of(db.get(QuizVersion, version_id))
+        questions = remember(cache, version_id, quiz.question_map())
+    return questions
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptFacts:
+    """What never changes once an attempt has started: whose it is, the quiz version its
+    questions were drawn from, which questions, and its deadline. Cached per engine by
+    attempt id, so the answer save loads no attempt row. Correct with several workers
+    because none of these columns is ever updated; the status, which does change, is
+    checked by the answer's upsert itself."""
+
+    user_id: int
+    quiz_version_id: int
+    question_ids: frozenset[str]
+    deadline: datetime | None
+
+
+# An exam peak's attempts per worker (a few hundred bytes each): the default cache size
+# (512) would start over every few hundred saves.
+ATTEMPT_CACHE_MAX = 20_000
+
+
+def attempt_facts(db: Session, attempt_id: int) -> AttemptFacts | None:
+    cache = engine_cache(db, "attempt_facts")
+    facts = cache.get(attempt_id)
+    if facts is None:
+        row = db.execute(
+            select(
+                QuizAttempt.user_id,
+                QuizAttempt.quiz_version_id,
+                QuizAttempt.layout,
+                QuizAttempt.deadline,
+            ).where(QuizAttempt.id == attempt_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        user_id, version_id, layout, deadline = row
+        facts = AttemptFacts(
+            user_id, version_id, frozenset(q["question_id"] for q in layout), deadline
+        )
+        remember(cache, attempt_id, facts, limit=ATTEMPT_CACHE_MAX)
+    return facts
 
 
 def drawn_of(attempt: QuizAttempt) -> list[DrawnQuestion]:
@@ -237,6 +292,93 @@ def _upsert_answer(db: Session, *, attempt_id: int, question_id: str, response: 
             "saved_at": now,
         },
     )
+
+
+def save_answer_lean(
+    db: Session,
+    *,
+    token: str | None,
+    attempt_id: int,
+    question_id: str,
+    values: list[str],
+    settings: Settings,
+    now: datetime,
+) -> bool:
+    """The answer save as it runs on every change, for the owner of a live session
+    `token`: the session check (one Core statement) and one conditional upsert, with the
+    attempt and its quiz from per-engine caches of immutable facts — no ORM object loaded.
+
+    The upsert stores the answer only while the attempt is open and in time, reading the
+    attempt row under the write lock (a share lock on PostgreSQL), so an answer racing a
+    submit is either graded or refused, never acknowledged and then ignored. False when
+    nothing was stored, for whatever reason (no live session, someone else's attempt, a
+    question not in it, closed, out of time): `save_answer` on the full path then says
+    why. Commits what it stored."""
+    write_locked(db)
+    conn = db.connection()
+    live = sessions.check(conn, token, settings=settings, now=now)
+    facts = attempt_facts(db, attempt_id) if live else None
+    if (
+        facts is None
+        or facts.user_id != live.user_id
+        or question_id not in facts.question_ids
+        or (facts.deadline is not None and now >= facts.deadline)
+    ):
+        db.rollback()
+        return False
+    question = questions_of_version(db, facts.quiz_version_id)[question_id]
+    stored = conn.execute(
+        _answer_upsert_if_open(conn.dialect.name),
+        {
+            "attempt_id": attempt_id,
+            "user_id": live.user_id,
+            "question_id": question_id,
+            "response": parse_response(question, values),
+            "saved_at": now,
+        },
+    ).rowcount
+    if not stored:
+        db.rollback()
+        return False
+    db.commit()
+    return True
+
+
+@functools.cache
+def _answer_upsert_if_open(dialect: str):
+    """INSERT … SELECT … FROM the attempt row WHERE it is open and in time … ON CONFLICT
+    DO UPDATE: one statement that checks the attempt and stores the answer. FOR SHARE
+    (PostgreSQL; SQLite holds its write lock) makes a concurrent submit's UPDATE wait for
+    this answer, or this answer wait for the submit and then find the attempt closed."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    answer = QuizAnswer.__table__.c
+    attempt = QuizAttempt.__table__.c
+    row = (
+        select(
+            attempt.id,
+            bindparam("question_id", type_=answer.question_id.type),
+            bindparam("response", type_=answer.response.type),
+            bindparam("saved_at", type_=answer.saved_at.type),
+        )
+        .where(
+            attempt.id == bindparam("attempt_id"),
+            attempt.user_id == bindparam("user_id"),
+            attempt.status == AttemptStatus.open.value,
+            or_(attempt.deadline.is_(None), attempt.deadline > bindparam("saved_at")),
+        )
+        .with_for_update(read=True)
+    )
+    stmt = insert(QuizAnswer).from_select(
+        ["attempt_id", "question_id", "response", "saved_at"], row
+    )
+    # Without preserve_rowcount, psycopg's rowcount of an INSERT is not kept (-1).
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+    ).execution_options(preserve_rowcount=True)
 
 
 def save_answers(
