@@ -425,3 +425,20 @@ def test_lean_save_refuses_a_submitted_attempt(client, people, settings, clock):
         )
         assert stored is False
         assert s.scalar(select(func.count()).select_from(QuizAnswer)) == 1
+
+
+def test_whole_form_saves_in_one_transaction(client, people, db):
+    """The plain form (and the submit, which carries every answer) stores all its answers
+    with one attempt check and one upsert, not one write transaction per question."""
+    attempt_id, r = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    form = {"csrf_token": token, "seen-banyak-pilihan": "1", "q-isian": "satu", "q-angka": "7"}
+    with _statements(client.app.state.engine) as sent:
+        saved = client.post(f"/kuis/percobaan/{attempt_id}/simpan", data=form)
+    assert "Jawaban tersimpan" in saved.text
+    writes = [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))]
+    upserts = [s for s in writes if s.startswith("INSERT INTO quiz_answers")]
+    assert len(upserts) == 1, sent
+    assert sum(s.startswith("BEGIN IMMEDIATE") for s in writes) <= 1, sent
+    answers = dict(db.execute(select(QuizAnswer.question_id, QuizAnswer.response)).all())
+    assert answers == {"banyak-pilihan": [], "isian": "satu", "angka": "7"}

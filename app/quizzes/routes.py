@@ -203,7 +203,7 @@ def submit(request: Request, form: FormDep, db: SessionDep, user: CurrentUser, a
         # Submitting burns one of the attempts: with questions left open, ask once more
         # (a page of its own, so it works without JavaScript). Out of time, grade at once.
         if in_time and unanswered and form.get("konfirmasi") != "1":
-            definition = service.quiz_of(attempt.version)
+            definition = service.quiz_of_attempt(db, attempt)
             used = len(service.attempts_of(db, user_id=user.id, quiz_id=attempt.quiz_id))
             return render(
                 request,
@@ -229,7 +229,7 @@ def result(request: Request, db: SessionDep, user: CurrentUser, attempt_id: int)
     if attempt.status == AttemptStatus.open:
         return RedirectResponse(f"/kuis/percobaan/{attempt.id}", status_code=303)
     attempts = service.attempts_of(db, user_id=user.id, quiz_id=attempt.quiz_id)
-    definition = service.quiz_of(attempt.version)
+    definition = service.quiz_of_attempt(db, attempt)
     remaining = None if definition.max_attempts is None else definition.max_attempts - len(attempts)
     course = attempt.quiz.course
     enrolment = progress.get_enrolment(db, user_id=user.id, course_id=course.id)
