@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -53,12 +54,31 @@ log = logging.getLogger("cakap")
 UPLOAD_PATHS = ("/admin/impor", "/admin/opd/impor")
 
 
+# Young objects a request leaves behind before the collector looks: a page makes tens of
+# thousands (ORM rows, template contexts), so the default 700 ran a collection several
+# times per request.
+GC_GEN0_THRESHOLD = 50_000
+
+
+def tune_gc() -> None:
+    """Once the worker has started: move everything alive now (modules, routes, compiled
+    templates, the engine) out of the collector's sight, where it never changes, and let
+    generation 0 grow larger. Measured on the module page and the CSV export, +14–25 %
+    at 1 connection and +40–60 % at 50 (docs/performance.md). Not at import of a library
+    module: tests and the CLI keep Python's defaults."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Callable[[], datetime] = utcnow,
     check_migrations: bool = True,
+    gc_tuning: bool = False,
 ) -> FastAPI:
+    """The application. `gc_tuning` is for the served process (app.asgi): see tune_gc."""
     settings = settings or get_settings()
     wiring.install()
 
@@ -82,6 +102,8 @@ def create_app(
                     "penandatangan sertifikat belum diatur: isi di Admin › Penandatangan "
                     "(/admin/kota) atau CAKAP_SIGNER_NAME / CAKAP_SIGNER_NIP"
                 )
+        if gc_tuning:
+            tune_gc()
         yield
         engine.dispose()
 
