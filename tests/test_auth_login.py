@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import AuthSession
@@ -347,3 +347,26 @@ def test_an_account_not_activated_yet_is_told_so(client, people, db):
     # An unknown NIP or a wrong password still gets the one generic message.
     wrong = client.submit("/masuk", {"identifier": NIPS["alice"], "password": "salah-123456"})
     assert "belum diaktifkan" not in wrong.text and "kata sandi salah" in wrong.text
+
+
+def test_a_page_reads_session_user_opd_and_roles_in_one_statement(client, people):
+    """Every authenticated page starts with the session lookup: one Core statement for
+    the session, its user, OPD and roles — the account page needs nothing else."""
+    client.login(NIPS["olga"])
+    client.get("/akun")  # the session's last-seen touch is done; the next view only reads
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/akun")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert "Olga Siregar" in page.text and "Dinas Komunikasi dan Informatika" in page.text
+    queries = [s for s in sent if not s.startswith("BEGIN")]
+    assert len(queries) == 1, sent
+    assert "FROM auth_sessions JOIN users" in queries[0] and "user_roles" in queries[0]

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from app.auth import sessions
-from app.auth.models import AuthSession
-from app.users.models import Role, User
+from app.auth.sessions import LoggedIn, SessionUser
+from app.users.models import Role
 from app.web import SessionDep
 from app.web.errors import LoginRequired
 
 
-def current_auth(request: Request, db: SessionDep) -> AuthSession | None:
+def current_auth(request: Request, db: SessionDep) -> LoggedIn | None:
     if not hasattr(request.state, "auth"):
         request.state.auth = sessions.load(
             db,
@@ -28,16 +28,16 @@ def current_auth(request: Request, db: SessionDep) -> AuthSession | None:
     return request.state.auth
 
 
-AuthDep = Annotated[AuthSession | None, Depends(current_auth)]
+AuthDep = Annotated[LoggedIn | None, Depends(current_auth)]
 
 
 # The checks below only read what current_auth loaded; as coroutines they run on the event
 # loop instead of taking a threadpool hop each.
-async def optional_user(auth: AuthDep) -> User | None:
+async def optional_user(auth: AuthDep) -> SessionUser | None:
     return auth.user if auth else None
 
 
-async def current_user(auth: AuthDep) -> User:
+async def current_user(auth: AuthDep) -> SessionUser:
     if auth is None:
         raise LoginRequired()
     return auth.user
@@ -58,7 +58,7 @@ session_token.checks_login = True  # read by the access-matrix test, like allowe
 SessionToken = Annotated[str, Depends(session_token)]
 
 
-def current_user_in_route(request: Request, db: SessionDep) -> User:
+def current_user_in_route(request: Request, db: SessionDep) -> SessionUser:
     """`CurrentUser` for a route that took `SessionToken`, called from the route itself."""
     auth = current_auth(request, db)
     if auth is None:
@@ -66,15 +66,15 @@ def current_user_in_route(request: Request, db: SessionDep) -> User:
     return auth.user
 
 
-OptionalUser = Annotated[User | None, Depends(optional_user)]
-CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[SessionUser | None, Depends(optional_user)]
+CurrentUser = Annotated[SessionUser, Depends(current_user)]
 
 
 def require_role(*roles: Role):
     """Dependency: the user must hold one of `roles` (admins may do everything)."""
     allowed = frozenset(roles) | {Role.admin}
 
-    async def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> SessionUser:
         if not user.roles & allowed:
             raise HTTPException(status_code=403, detail="Anda tidak memiliki akses ke halaman ini.")
         return user
@@ -83,8 +83,8 @@ def require_role(*roles: Role):
     return check
 
 
-Staff = Annotated[User, Depends(require_role(Role.opd_admin, Role.kominfo))]
-Monitor = Annotated[User, Depends(require_role(Role.kominfo))]
-Admin = Annotated[User, Depends(require_role(Role.admin))]
+Staff = Annotated[SessionUser, Depends(require_role(Role.opd_admin, Role.kominfo))]
+Monitor = Annotated[SessionUser, Depends(require_role(Role.kominfo))]
+Admin = Annotated[SessionUser, Depends(require_role(Role.admin))]
 # People managers: an OPD admin for their own OPD (scoped in the services), or an admin.
-OpdManager = Annotated[User, Depends(require_role(Role.opd_admin))]
+OpdManager = Annotated[SessionUser, Depends(require_role(Role.opd_admin))]
