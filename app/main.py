@@ -44,6 +44,7 @@ from app.users.nip import mask_nip
 from app.web import RequestContextMiddleware, errors, static_files, templates
 from app.web.csrf import csrf_protect
 from app.web.limits import BodySizeLimitMiddleware
+from app.web.session import EventLoopReader
 
 # NIPs on screens others can see (the projected attendance screen): first and last digits.
 templates.env.filters["samarkan"] = mask_nip
@@ -90,6 +91,7 @@ def create_app(
             ensure_migrated(engine)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine, settings)
+        app.state.loop_reader = EventLoopReader.for_engine(engine)
         if settings.sync_courses_on_startup:
             with app.state.sessionmaker() as db:
                 report = sync_courses(db, root=settings.courses_dir, now=clock())
@@ -105,6 +107,8 @@ def create_app(
         if gc_tuning:
             tune_gc()
         yield
+        if app.state.loop_reader is not None:
+            app.state.loop_reader.close()
         engine.dispose()
 
     app = FastAPI(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEvent
@@ -370,3 +372,31 @@ def test_a_page_reads_session_user_opd_and_roles_in_one_statement(client, people
     queries = [s for s in sent if not s.startswith("BEGIN")]
     assert len(queries) == 1, sent
     assert "FROM auth_sessions JOIN users" in queries[0] and "user_roles" in queries[0]
+
+
+def test_the_session_lookup_takes_no_thread_hop_on_sqlite(client, people, backend):
+    """On SQLite the session is read on the event loop (app.web.session.EventLoopReader),
+    so a page takes one thread hop (its route), not two; on PostgreSQL, where a read is a
+    network round trip, it stays in a thread. The route's own queries never run there."""
+    client.login(NIPS["alice"])
+    client.get("/kursus")  # last-seen touch done: the next lookup has nothing to write
+    loop_thread = client.portal.call(threading.get_ident)
+    seen: list[tuple[str, int]] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append((statement, threading.get_ident()))
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/kursus").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    lookup = {t for s, t in seen if "FROM auth_sessions" in s}
+    route = {t for s, t in seen if "FROM courses" in s}
+    assert lookup and route
+    assert loop_thread not in route
+    if backend == "sqlite":
+        assert lookup == {loop_thread}
+    else:
+        assert loop_thread not in lookup

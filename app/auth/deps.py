@@ -5,27 +5,53 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import sessions
 from app.auth.sessions import LoggedIn, SessionUser
 from app.users.models import Role
-from app.web import SessionDep
 from app.web.errors import LoginRequired
 
 
-def current_auth(request: Request, db: SessionDep) -> LoggedIn | None:
-    if not hasattr(request.state, "auth"):
-        request.state.auth = sessions.load(
-            db,
-            request.cookies.get(sessions.COOKIE_NAME),
-            settings=request.app.state.settings,
-            now=request.app.state.clock(),
-        )
-        # Give the connection back before FastAPI hops to another thread for the route: a
-        # request that holds a connection while it waits for a free thread, with every
-        # thread waiting for a connection, deadlocks the worker until the pool times out.
-        db.commit()
-    return request.state.auth
+async def current_auth(request: Request) -> LoggedIn | None:
+    """The request's live session (or None), looked up once per request.
+
+    On the event loop when the app has an `EventLoopReader` (SQLite) and the lookup has
+    nothing to write; in a thread otherwise (PostgreSQL, an expired session to delete, a
+    last-seen touch due: once a minute per session)."""
+    if hasattr(request.state, "auth"):
+        return request.state.auth
+    state = request.app.state
+    token = request.cookies.get(sessions.COOKIE_NAME)
+    found = sessions.NEEDS_WRITE
+    reader = getattr(state, "loop_reader", None)
+    if reader is not None:
+        try:
+            found = sessions.read_live(
+                reader.connection(), token, settings=state.settings, now=state.clock()
+            )
+        except SQLAlchemyError:
+            reader.failed()  # the thread below answers, on a pooled connection
+    if found is sessions.NEEDS_WRITE:
+        found = await run_in_threadpool(_load_in_thread, request)
+    request.state.auth = found
+    return found
+
+
+def _load_in_thread(request: Request) -> LoggedIn | None:
+    with request.app.state.sessionmaker() as db:
+        return _load(request, db)
+
+
+def _load(request: Request, db) -> LoggedIn | None:
+    state = request.app.state
+    auth = sessions.load(
+        db, request.cookies.get(sessions.COOKIE_NAME), settings=state.settings, now=state.clock()
+    )
+    request.state.auth = auth
+    return auth
 
 
 AuthDep = Annotated[LoggedIn | None, Depends(current_auth)]
@@ -58,9 +84,10 @@ session_token.checks_login = True  # read by the access-matrix test, like allowe
 SessionToken = Annotated[str, Depends(session_token)]
 
 
-def current_user_in_route(request: Request, db: SessionDep) -> SessionUser:
+def current_user_in_route(request: Request, db: Session) -> SessionUser:
     """`CurrentUser` for a route that took `SessionToken`, called from the route itself."""
-    auth = current_auth(request, db)
+    auth = request.state.auth if hasattr(request.state, "auth") else _load(request, db)
+    db.commit()  # end the read transaction: the route's next step may want the write lock
     if auth is None:
         raise LoginRequired()
     return auth.user

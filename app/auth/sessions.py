@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, select, update
@@ -134,11 +134,9 @@ _LOAD = (
 )
 
 
-def load(db: Session, token: str | None, *, settings: Settings, now: datetime) -> LoggedIn | None:
-    """The live session for a cookie token, or None. Expired sessions are deleted."""
-    if not token or len(token) > 128:
-        return None
-    rows = db.execute(_LOAD, {"session_id": token_hash(token)}).all()
+def _read(execute, token: str) -> LoggedIn | None:
+    """The session row of a token with its user, whether live or not (one statement)."""
+    rows = execute(_LOAD, {"session_id": token_hash(token)}).all()
     if not rows:
         return None
     first = rows[0]
@@ -150,20 +148,55 @@ def load(db: Session, token: str | None, *, settings: Settings, now: datetime) -
         opd=SessionOpd(opd_id, code, name) if code is not None else None,
         roles=frozenset(row[-1] for row in rows if row[-1] is not None),
     )
-    idle_limit = last_seen + timedelta(minutes=settings.session_idle_minutes)
-    if now >= expires_at or now >= idle_limit or not user.active:
+    return LoggedIn(session_id, user.id, last_seen, expires_at, user)
+
+
+def _expired(found: LoggedIn, settings: Settings, now: datetime) -> bool:
+    idle_limit = found.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    return now >= found.expires_at or now >= idle_limit or not found.user.active
+
+
+def load(db: Session, token: str | None, *, settings: Settings, now: datetime) -> LoggedIn | None:
+    """The live session for a cookie token, or None. Expired sessions are deleted."""
+    if not token or len(token) > 128:
+        return None
+    found = _read(db.execute, token)
+    if found is None:
+        return None
+    if _expired(found, settings, now):
         write_locked(db)
-        db.execute(delete(AuthSession).where(AuthSession.id == session_id))
+        db.execute(delete(AuthSession).where(AuthSession.id == found.id))
         db.commit()
         return None
-    if now - last_seen >= TOUCH_INTERVAL:
+    if now - found.last_seen_at >= TOUCH_INTERVAL:
         # A write inside a read transaction must not be upgraded on SQLite (it fails fast
         # under concurrency); take the write lock in a fresh transaction instead.
         write_locked(db)
-        db.execute(_TOUCH, {"session_id": session_id, "now": now})
+        db.execute(_TOUCH, {"session_id": found.id, "now": now})
         db.commit()
-        last_seen = now
-    return LoggedIn(session_id, user.id, last_seen, expires_at, user)
+        found = replace(found, last_seen_at=now)
+    return found
+
+
+NEEDS_WRITE = object()
+
+
+def read_live(
+    conn: Connection, token: str | None, *, settings: Settings, now: datetime
+) -> LoggedIn | None | object:
+    """`load` without any write, for the event loop (`EventLoopReader`): the live
+    session, None when there is none, or NEEDS_WRITE when `load` has work to do (an
+    expired session to delete, a last-seen touch due) — the caller then runs `load` in
+    a thread."""
+    if not token or len(token) > 128:
+        return None
+    with conn.begin():
+        found = _read(conn.execute, token)
+    if found is None:
+        return None
+    if _expired(found, settings, now) or now - found.last_seen_at >= TOUCH_INTERVAL:
+        return NEEDS_WRITE
+    return found
 
 
 @dataclass(frozen=True, slots=True)
