@@ -245,7 +245,7 @@ def seed(args) -> dict:
             "page": 500,
             "cert": 200,
             "checkin": args.checkin_users if BimtekSession is not None else 0,
-            "login": 300,
+            "login": 500,
         }
         if sum(sizes.values()) + 2 > len(people):
             raise SystemExit(f"--scale {args.scale} is too small for groups {sizes}")
