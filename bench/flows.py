@@ -247,7 +247,10 @@ async def login_storm(
     async def worker(client):
         nonlocal ok
         while queue and time.perf_counter() < deadline:
-            ok += await log_in(client, stats, queue.pop(), password)
+            # Not `ok += await …`: that reads `ok` before the await and loses the logins
+            # the other workers counted meanwhile.
+            logged_in = await log_in(client, stats, queue.pop(), password)
+            ok += logged_in
 
     async with make_client(base, concurrency) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
@@ -274,7 +277,8 @@ async def login_arrivals(
     async def flow(client, account, offset):
         nonlocal ok
         await asyncio.sleep(offset)
-        ok += await log_in(client, stats, account, password)
+        logged_in = await log_in(client, stats, account, password)
+        ok += logged_in
 
     pending = await run_flows(base, connections, flow, users, offsets, max_seconds, stats)
     out = _login_figures(stats, ok)
