@@ -94,14 +94,15 @@ def make_client(base: str, connections: int) -> httpx.AsyncClient:
         base_url=base,
         cookies=jar,
         follow_redirects=False,
-        # Idle connections are dropped after 4 s, before uvicorn's keep-alive timeout (5 s)
-        # closes them: with the same 5 s on both sides, a request sent on a connection the
-        # server is just closing failed with ReadError (all of the quiz storm's errors),
-        # where a browser resends it on a new connection without the learner noticing.
+        # Idle connections are dropped after 2 s, well before uvicorn's keep-alive timeout
+        # (5 s) closes them: with the same 5 s on both sides, a request sent on a
+        # connection the server is just closing failed with ReadError (all of the quiz
+        # storm's errors), where a browser resends it on a new connection without the
+        # learner noticing. 4 s still left a few when the server's loop lagged.
         limits=httpx.Limits(
             max_connections=connections,
             max_keepalive_connections=connections,
-            keepalive_expiry=4.0,
+            keepalive_expiry=2.0,
         ),
         # A page that takes longer than this is an error for any learner.
         timeout=httpx.Timeout(30.0),
