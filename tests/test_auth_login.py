@@ -400,3 +400,27 @@ def test_the_session_lookup_takes_no_thread_hop_on_sqlite(client, people, backen
         assert lookup == {loop_thread}
     else:
         assert loop_thread not in lookup
+
+
+def test_page_views_write_the_last_seen_time_at_most_every_five_minutes(client, people, clock):
+    """A page view is a read: the session's last-seen time is written only when it is five
+    minutes old (the idle timeout is counted in hours)."""
+    client.login(NIPS["alice"])
+    engine = client.app.state.engine
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE auth_sessions"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(4):
+            clock.advance(minutes=1)
+            assert client.get("/akun").status_code == 200
+        assert writes == []
+        clock.advance(minutes=1)
+        assert client.get("/akun").status_code == 200
+        assert len(writes) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
