@@ -2,4 +2,5 @@
 
 from app.main import create_app
 
-app = create_app()
+# The served process, one per worker: the collector is tuned once it has started.
+app = create_app(gc_tuning=True)

@@ -180,10 +180,10 @@ def engine_cache(db: Session, name: str) -> dict:
     return caches.named(name)
 
 
-def remember(cache: dict, key, value):
-    """Store `value` under `key` and return it; past CACHE_MAX entries the cache starts
+def remember(cache: dict, key, value, *, limit: int = CACHE_MAX):
+    """Store `value` under `key` and return it; past `limit` entries the cache starts
     over. Plain dict operations, safe across threads (a lost entry is only a miss)."""
-    if len(cache) >= CACHE_MAX:
+    if len(cache) >= limit:
         cache.clear()
     cache[key] = value
     return value

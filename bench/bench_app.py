@@ -64,6 +64,10 @@ SCENARIOS = (
     "soak",
 )
 LOCKED = "database is locked"
+# Targets of issue #18 (measured by `make bench`, pages as ratios to the ceiling).
+PAGE_TARGET = 0.15
+SAVE_CPU_MS = 2.0
+LOGINS_PER_CORE = 25
 PG_ADMIN = "postgresql+psycopg://cakap:cakap@127.0.0.1:5432/postgres"
 
 
@@ -383,6 +387,10 @@ class Bench:
         row = {"scenario": name, "group": group, **figures, **seen}
         if self.ceiling_rps and row.get("rps"):
             row["ratio"] = round(row["rps"] / self.ceiling_rps, 3)
+        if row.get("rps") and row.get("server_cpu"):
+            # The server's CPU per request: unlike req/s, it hardly moves when other
+            # processes share the server's core (tests next to the benchmark).
+            row["cpu_ms"] = round(row["server_cpu"] * 1000 / row["rps"], 2)
         row["target"] = target
         row["met"] = met if met is None else bool(met and row["db_locked"] == 0)
         row["note"] = note
@@ -596,10 +604,8 @@ class Bench:
         users = self.seed["page_users"]
         paths = self.page_paths()
         htmx = {"HX-Request": "true"}
-        half = "≥ 50 % of ceiling"
-
-        def at_half(row):
-            return row["errors"] == 0 and row.get("ratio", 0) >= 0.5
+        # Issue #18, target 5: three times the 0.048 × ceiling of the module page then.
+        page_target = f"≥ {PAGE_TARGET:g} × ceiling"
 
         rows = [
             ("learner home (full page)", [line("GET", paths["home"], cookie(u["token"]))
@@ -616,8 +622,15 @@ class Bench:
             ),
         ]  # fmt: skip
         for name, lines in rows:
-            row = self.wrk_row(name, lines, target=half, group="pages")
-            row["met"] = at_half(row) and row["db_locked"] == 0 and not row.get("stalled")
+            target = "" if name.startswith("catalogue") else page_target
+            row = self.wrk_row(name, lines, target=target, group="pages")
+            if target:
+                row["met"] = (
+                    row["errors"] == 0
+                    and row.get("ratio", 0) >= PAGE_TARGET
+                    and row["db_locked"] == 0
+                    and not row.get("stalled")
+                )
         course, modules = self.seed["course"], self.seed["modules"]
         beacon = [
             line(
@@ -669,18 +682,19 @@ class Bench:
         )
         self.settle()
         lines = flows.answer_lines(prepared, random.Random(2))
-        target = "p95 < 50 ms"
         row = self.wrk_row(
             f"answer save, {len(prepared)} users closed loop",
             lines,
             connections=len(prepared),
-            target=target,
+            # Issue #18: the exam peak needs an answer save of about 1-2 ms of CPU.
+            target=f"≤ {SAVE_CPU_MS:g} ms server CPU per save",
             group="quiz",
             note="every user saves again as soon as answered (saturation)",
         )
         row["met"] = (
             row["errors"] == 0
-            and row["p95_ms"] < 50
+            and row.get("cpu_ms") is not None
+            and row["cpu_ms"] <= SAVE_CPU_MS
             and row["db_locked"] == 0
             and not row.get("stalled")
         )
@@ -710,13 +724,47 @@ class Bench:
         figures["rps"] = figures["logins_per_s"]
         for k in ("p50_ms", "p95_ms", "p99_ms"):
             figures[k] = figures.get(f"login_{k}")
-        self.add(
-            f"login storm (logins/s, argon2id {cost[0] // 1024} MiB t={cost[1]} p={cost[2]})",
+        row = self.add(
+            f"logins/s, {8 * self.workers} at a time (argon2id {cost[0] // 1024} MiB "
+            f"t={cost[1]} p={cost[2]})",
             figures,
             watch,
+            target=f"≥ {LOGINS_PER_CORE:g} logins/s per core",
             group="login",
-            note=f"{figures['logins']} logins; one argon2 verify in-process: {verify_ms:.0f} ms "
-            f"(≤ {1000 / verify_ms:.1f}/s per core)",
+        )
+        # Per core: the logins over the CPU the server used (its core is shared here).
+        cpu_s = row["server_cpu"] * figures["seconds"]
+        per_core = figures["logins"] / cpu_s if cpu_s else None
+        row["logins_per_core_s"] = round(per_core, 1) if per_core else None
+        row["met"] = bool(per_core and per_core >= LOGINS_PER_CORE and row["errors"] == 0)
+        row["note"] = (
+            f"{figures['logins']} logins, {_fmt(row['logins_per_core_s'])} per core-second; "
+            f"one argon2 verify in-process: {verify_ms:.0f} ms (≤ {1000 / verify_ms:.1f}/s "
+            "per core)"
+        )
+        self.settle()
+        users = self.seed["login_users"][: self.args.logins]
+        watch = Watch(self.server)
+        figures = asyncio.run(
+            flows.login_arrivals(
+                self.server.base,
+                users,
+                self.seed["password"],
+                window=self.args.window,
+                connections=min(500, len(users)),
+                max_seconds=self.args.window + 60,
+            )
+        )
+        for k in ("p50_ms", "p95_ms", "p99_ms"):
+            figures[k] = figures.get(f"login_{k}")
+        self.add(
+            f"login storm, {len(users):,} users in {self.args.window:g} s",
+            figures,
+            watch,
+            target="0 errors",
+            met=figures["errors"] == 0 and figures["logins"] == len(users),
+            group="login",
+            note=f"{figures['logins']:,} logged in; latencies of the POST /masuk",
         )
 
     def quiz(self) -> None:
@@ -759,7 +807,12 @@ class Bench:
             met=ok,
             group="quiz",
             note=f"{len(acknowledged):,} answers acknowledged, {missing} missing in DB; "
-            f"{figures['submitted']:,} submitted; think {self.args.think:g} s",
+            f"{figures['submitted']:,} submitted; think {self.args.think:g} s; p95 ms by "
+            "request: "
+            + ", ".join(
+                f"{kind} {_fmt(v['p95_ms'], '{:,.0f}')}" for kind, v in figures["by_kind"].items()
+            )
+            + (f"; errors: {figures['error_kinds']}" if figures["errors"] else ""),
         )
 
     def check_answers(self, acknowledged, submitted) -> tuple[int, int]:
@@ -981,13 +1034,13 @@ class Bench:
 
     def table(self) -> str:
         header = (
-            "| scenario | req/s | × ceiling | p50 ms | p95 ms | p99 ms | errors | db locked "
-            "| server core: used / others | target |"
+            "| scenario | req/s | × ceiling | CPU ms/req | p50 ms | p95 ms | p99 ms | errors "
+            "| db locked | server core: used / others | target |"
         )
-        out = [header, "|" + "---|" * 10]
+        out = [header, "|" + "---|" * 11]
         for r in self.rows:
             if r.get("skipped"):
-                out.append(f"| {r['scenario']} | {r['skipped']} |" + " |" * 8)
+                out.append(f"| {r['scenario']} | {r['skipped']} |" + " |" * 9)
                 continue
             target = r["target"]
             if target:
@@ -999,6 +1052,7 @@ class Bench:
                 r["scenario"],
                 _fmt(r.get("rps")),
                 _fmt(r.get("ratio"), "{:.3f}"),
+                _fmt(r.get("cpu_ms"), "{:.2f}"),
                 _fmt(r.get("p50_ms")),
                 _fmt(r.get("p95_ms")),
                 _fmt(r.get("p99_ms")),
@@ -1136,6 +1190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000, help="synchronised quiz users")
     parser.add_argument("--checkins", type=int, default=1000, help="bimtek check-ins")
+    parser.add_argument("--logins", type=int, default=500, help="login storm users")
     parser.add_argument("--scale", type=int, default=10_000, help="ASN in the database")
     parser.add_argument("--window", type=float, default=60, help="arrival window (s)")
     parser.add_argument(

@@ -94,7 +94,16 @@ def make_client(base: str, connections: int) -> httpx.AsyncClient:
         base_url=base,
         cookies=jar,
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        # Idle connections are dropped after 2 s, well before uvicorn's keep-alive timeout
+        # (5 s) closes them: with the same 5 s on both sides, a request sent on a
+        # connection the server is just closing failed with ReadError (all of the quiz
+        # storm's errors), where a browser resends it on a new connection without the
+        # learner noticing. 4 s still left a few when the server's loop lagged.
+        limits=httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=2.0,
+        ),
         # A page that takes longer than this is an error for any learner.
         timeout=httpx.Timeout(30.0),
     )
@@ -197,6 +206,36 @@ async def start_attempt(client, stats: Stats, user: User, course: str, quiz: str
 # --------------------------------------------------------------------------- scenarios
 
 
+async def log_in(client, stats: Stats, account: dict, password: str) -> bool:
+    """The login page, then the htmx POST of NIP and password: True when logged in."""
+    visitor = User()
+    page = await visitor.call(client, stats, "login page", "GET", "/masuk")
+    if page is None:
+        return False
+    anon = ANON.search(page.headers.get("set-cookie", ""))
+    visitor.cookie = f"cakap_anon={anon.group(1)}" if anon else ""
+    done = await visitor.call(
+        client,
+        stats,
+        "login",
+        "POST",
+        "/masuk",
+        data={"identifier": account["nip"], "password": password, "csrf_token": visitor.csrf},
+        headers=HTMX,
+        check=lambda r: "hx-redirect" in r.headers,
+    )
+    return done is not None
+
+
+def _login_figures(stats: Stats, ok: int) -> dict:
+    out = stats.summary()
+    out["logins"] = ok
+    out["logins_per_s"] = round(ok / out["seconds"], 2) if out["seconds"] else None
+    login = out["by_kind"].get("login", {})
+    out.update({f"login_{k}": v for k, v in login.items() if k.endswith("_ms")})
+    return out
+
+
 async def login_storm(
     base: str, users: list[dict], password: str, *, concurrency: int, seconds: float
 ) -> dict:
@@ -209,39 +248,42 @@ async def login_storm(
     async def worker(client):
         nonlocal ok
         while queue and time.perf_counter() < deadline:
-            account = queue.pop()
-            visitor = User()
-            page = await visitor.call(client, stats, "login page", "GET", "/masuk")
-            if page is None:
-                continue
-            anon = ANON.search(page.headers.get("set-cookie", ""))
-            visitor.cookie = f"cakap_anon={anon.group(1)}" if anon else ""
-            done = await visitor.call(
-                client,
-                stats,
-                "login",
-                "POST",
-                "/masuk",
-                data={
-                    "identifier": account["nip"],
-                    "password": password,
-                    "csrf_token": visitor.csrf,
-                },
-                headers=HTMX,
-                check=lambda r: "hx-redirect" in r.headers,
-            )
-            ok += done is not None
+            # Not `ok += await …`: that reads `ok` before the await and loses the logins
+            # the other workers counted meanwhile.
+            logged_in = await log_in(client, stats, queue.pop(), password)
+            ok += logged_in
 
     async with make_client(base, concurrency) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     stats.finished = time.perf_counter()
-    out = stats.summary()
-    out["logins"] = ok
-    out["logins_per_s"] = round(ok / out["seconds"], 2) if out["seconds"] else None
-    login = out["by_kind"].get("login", {})
-    out.update(
-        {f"login_{k}": v for k, v in login.items() if k.endswith("_ms")},
-    )
+    return _login_figures(stats, ok)
+
+
+async def login_arrivals(
+    base: str,
+    users: list[dict],
+    password: str,
+    *,
+    window: float,
+    connections: int,
+    max_seconds: float,
+    seed: int = 9,
+) -> dict:
+    """Everyone logs in once, arriving at random within `window` s (08:00 at the office)."""
+    rng = random.Random(seed)
+    stats = Stats()
+    offsets = sorted(rng.uniform(0, window) for _ in users)
+    ok = 0
+
+    async def flow(client, account, offset):
+        nonlocal ok
+        await asyncio.sleep(offset)
+        logged_in = await log_in(client, stats, account, password)
+        ok += logged_in
+
+    pending = await run_flows(base, connections, flow, users, offsets, max_seconds, stats)
+    out = _login_figures(stats, ok)
+    out.update(users=len(users), unfinished=len(pending))
     return out
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
 import app.models  # noqa: E402, F401  (every table)
 from app import citytime, wiring  # noqa: E402
@@ -243,7 +243,7 @@ def seed(args) -> dict:
             "page": 500,
             "cert": 200,
             "checkin": args.checkin_users if BimtekSession is not None else 0,
-            "login": 300,
+            "login": 500,
         }
         if sum(sizes.values()) + 2 > len(people):
             raise SystemExit(f"--scale {args.scale} is too small for groups {sizes}")
@@ -310,6 +310,14 @@ def seed(args) -> dict:
                 )
             enrolment_ids[person.id] = next_id
             next_id += 1
+        # The course's `assign:` rule (CPNS) enrolled some of them at sync, without progress:
+        # those enrolments are replaced by the seeded ones.
+        for batch in _chunks([person.id for person in learners]):
+            conn.execute(
+                delete(Enrolment).where(
+                    Enrolment.course_id == cpns.id, Enrolment.user_id.in_(batch)
+                )
+            )
         for batch in _chunks(enrol_rows):
             conn.execute(insert(Enrolment), batch)
         for batch in _chunks(progress_rows):

@@ -226,7 +226,7 @@ def _declared_rule(route: APIRoute):
         allowed = getattr(dep.call, "allowed_roles", None)
         if allowed is not None:
             return frozenset(r.value for r in allowed)
-        if dep.call is current_user:
+        if dep.call is current_user or getattr(dep.call, "checks_login", False):
             login = True
         stack.extend(dep.dependencies)
     return LOGIN if login else PUBLIC

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+
+from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import AuthSession
@@ -347,3 +349,78 @@ def test_an_account_not_activated_yet_is_told_so(client, people, db):
     # An unknown NIP or a wrong password still gets the one generic message.
     wrong = client.submit("/masuk", {"identifier": NIPS["alice"], "password": "salah-123456"})
     assert "belum diaktifkan" not in wrong.text and "kata sandi salah" in wrong.text
+
+
+def test_a_page_reads_session_user_opd_and_roles_in_one_statement(client, people):
+    """Every authenticated page starts with the session lookup: one Core statement for
+    the session, its user, OPD and roles — the account page needs nothing else."""
+    client.login(NIPS["olga"])
+    client.get("/akun")  # the session's last-seen touch is done; the next view only reads
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/akun")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert "Olga Siregar" in page.text and "Dinas Komunikasi dan Informatika" in page.text
+    queries = [s for s in sent if not s.startswith("BEGIN")]
+    assert len(queries) == 1, sent
+    assert "FROM auth_sessions JOIN users" in queries[0] and "user_roles" in queries[0]
+
+
+def test_the_session_lookup_takes_no_thread_hop_on_sqlite(client, people, backend):
+    """On SQLite the session is read on the event loop (app.web.session.EventLoopReader),
+    so a page takes one thread hop (its route), not two; on PostgreSQL, where a read is a
+    network round trip, it stays in a thread. The route's own queries never run there."""
+    client.login(NIPS["alice"])
+    client.get("/kursus")  # last-seen touch done: the next lookup has nothing to write
+    loop_thread = client.portal.call(threading.get_ident)
+    seen: list[tuple[str, int]] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append((statement, threading.get_ident()))
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/kursus").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    lookup = {t for s, t in seen if "FROM auth_sessions" in s}
+    route = {t for s, t in seen if "FROM courses" in s}
+    assert lookup and route
+    assert loop_thread not in route
+    if backend == "sqlite":
+        assert lookup == {loop_thread}
+    else:
+        assert loop_thread not in lookup
+
+
+def test_page_views_write_the_last_seen_time_at_most_every_five_minutes(client, people, clock):
+    """A page view is a read: the session's last-seen time is written only when it is five
+    minutes old (the idle timeout is counted in hours)."""
+    client.login(NIPS["alice"])
+    engine = client.app.state.engine
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE auth_sessions"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(4):
+            clock.advance(minutes=1)
+            assert client.get("/akun").status_code == 200
+        assert writes == []
+        clock.advance(minutes=1)
+        assert client.get("/akun").status_code == 200
+        assert len(writes) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -347,3 +348,97 @@ def test_submitting_with_every_question_answered_needs_no_confirmation(client, p
     _answer_all_correctly(client, attempt_id, r.text, token)
     done = client.post(f"/kuis/percobaan/{attempt_id}/kumpulkan", data={"csrf_token": token})
     assert done.url.path.endswith("/hasil")
+
+
+@contextmanager
+def _statements(engine):
+    """Every SQL statement the engine sends while the block runs."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_answer_save_is_a_session_check_and_one_upsert(client, people, db):
+    """The exam peak's hot path loads no ORM object: with the attempt's facts cached (after
+    its first save), a save is the session check and the guarded upsert (plus SQLite's
+    BEGIN IMMEDIATE) — no attempt, quiz version or user row read on its own."""
+    attempt_id, r = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    single = _options(r.text, "satu-pilihan")
+    assert _save(client, attempt_id, "satu-pilihan", single["Opsi benar"], token).status_code == 200
+    with _statements(client.app.state.engine) as sent:
+        saved = _save(client, attempt_id, "isian", "kuncirahasia", token)
+    assert saved.status_code == 200 and "Tersimpan" in saved.text
+    queries = [s for s in sent if not s.startswith("BEGIN")]
+    assert len(sent) <= 3 and len(queries) == 2, sent
+    check, upsert = queries
+    assert check.startswith("SELECT") and "FROM auth_sessions JOIN users" in check
+    assert upsert.startswith("INSERT INTO quiz_answers") and "ON CONFLICT" in upsert
+    assert {a.question_id for a in db.scalars(select(QuizAnswer))} == {"satu-pilihan", "isian"}
+
+
+def test_answer_save_refusals_after_the_facts_are_cached(make_client, people, db, clock):
+    """Cached facts never let an answer in that the attempt row refuses: submitted, past
+    the deadline, or sent by another learner's session."""
+    alice, bob = make_client(), make_client()
+    attempt_id, r = _enrol_and_start(alice)
+    token = alice.csrf(f"/kuis/percobaan/{attempt_id}")
+    assert _save(alice, attempt_id, "isian", "satu", token).status_code == 200
+    # Bob, logged in, posts to Alice's attempt: it does not exist for him.
+    _enrol_and_start(bob, "bob")
+    bob_token = bob.csrf("/")
+    assert _save(bob, attempt_id, "isian", "dua", bob_token).status_code == 404
+    # Past the deadline (10 minutes): refused, the attempt graded with what was in time.
+    clock.advance(minutes=10, seconds=1)
+    late = _save(alice, attempt_id, "isian", "tiga", token)
+    assert late.status_code == 409
+    assert late.headers.get("HX-Redirect") == f"/kuis/percobaan/{attempt_id}/hasil"
+    answers = db.execute(select(QuizAnswer.question_id, QuizAnswer.response)).all()
+    assert answers == [("isian", "satu")]
+
+
+def test_lean_save_refuses_a_submitted_attempt(client, people, settings, clock):
+    """The guard is in the upsert itself: with every cached fact saying yes, a submitted
+    attempt still stores nothing (a submit from another worker, whose cache says open)."""
+    attempt_id, r = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    assert _save(client, attempt_id, "isian", "satu", token).status_code == 200
+    with client.app.state.sessionmaker() as s:
+        service.submit(s, attempt=s.get(QuizAttempt, attempt_id), now=clock())
+    with client.app.state.sessionmaker() as s:
+        assert service.attempt_facts(s, attempt_id) is not None  # still cached: immutable
+        stored = service.save_answer_lean(
+            s,
+            token=client.cookies.get("cakap_session"),
+            attempt_id=attempt_id,
+            question_id="angka",
+            values=["4242"],
+            settings=settings,
+            now=clock(),
+        )
+        assert stored is False
+        assert s.scalar(select(func.count()).select_from(QuizAnswer)) == 1
+
+
+def test_whole_form_saves_in_one_transaction(client, people, db):
+    """The plain form (and the submit, which carries every answer) stores all its answers
+    with one attempt check and one upsert, not one write transaction per question."""
+    attempt_id, r = _enrol_and_start(client)
+    token = client.csrf(f"/kuis/percobaan/{attempt_id}")
+    form = {"csrf_token": token, "seen-banyak-pilihan": "1", "q-isian": "satu", "q-angka": "7"}
+    with _statements(client.app.state.engine) as sent:
+        saved = client.post(f"/kuis/percobaan/{attempt_id}/simpan", data=form)
+    assert "Jawaban tersimpan" in saved.text
+    writes = [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))]
+    upserts = [s for s in writes if s.startswith("INSERT INTO quiz_answers")]
+    assert len(upserts) == 1, sent
+    assert sum(s.startswith("BEGIN IMMEDIATE") for s in writes) <= 1, sent
+    answers = dict(db.execute(select(QuizAnswer.question_id, QuizAnswer.response)).all())
+    assert answers == {"banyak-pilihan": [], "isian": "satu", "angka": "7"}

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.main import create_app
+from app.quizzes import results
 from app.quizzes.gift import parse_gift
 from app.quizzes.grading import draw_questions, grade_question, public_question
 from app.quizzes.loader import load_quiz_text
@@ -282,12 +283,11 @@ def test_learner_sees_no_key_and_is_graded_per_pair(client, people, db):
 
 def test_statistics_count_correct_pairs_and_hide_the_key_without_kunci(client, people, db):
     from app.courses.models import CourseQuiz
-    from app.quizzes import service
 
     test_learner_sees_no_key_and_is_graded_per_pair(client, people, db)
     quiz = db.scalar(select(CourseQuiz))
-    hidden = service.question_stats(db, quiz=quiz, with_keys=False)
+    hidden = results.question_stats(db, quiz=quiz, with_keys=False)
     assert hidden[0].option_counts == [("NIP", 1, None), ("OPD", 1, None), ("SPBE", 0, None)]
-    shown = service.question_stats(db, quiz=quiz, with_keys=True)
+    shown = results.question_stats(db, quiz=quiz, with_keys=True)
     assert shown[0].option_counts[2] == ("SPBE → Sistem Pemerintahan Berbasis Elektronik", 0, True)
     assert shown[0].correct == 0 and shown[0].answered == 1

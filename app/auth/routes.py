@@ -10,6 +10,7 @@ from app.auth import service, sessions
 from app.auth.deps import AuthDep, CurrentUser
 from app.auth.service import LoginOutcome
 from app.labels import label
+from app.users.models import User
 from app.web import LANG_COOKIE, SessionDep, client_ip, is_htmx, redirect_after_post, render
 
 router = APIRouter()
@@ -107,7 +108,7 @@ def change_password(
     app = request.app.state
     problem, token = service.change_password(
         db,
-        user=user,
+        user=db.get(User, user.id),  # changed: the row, not the session's copy
         current=current,
         new=new,
         confirm=confirm,
@@ -140,7 +141,7 @@ def set_language(
 ):
     locale = i18n.pick_locale(locale)
     if auth is not None:
-        auth.user.locale = locale
+        db.get(User, auth.user_id).locale = locale
         db.commit()
     back = request.headers.get("referer", "/")
     base = str(request.base_url)

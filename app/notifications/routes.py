@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import object_session
 
 from app.auth.deps import CurrentUser
 from app.notifications import inbox
@@ -17,13 +16,15 @@ def unread_badge(request: Request) -> int:
     """The bell's count, for base.html (a template global set by app.main).
 
     Asked only when a full page renders (htmx fragments have no header), on the request's
-    own session — the one that loaded the login — so no second connection is taken while
-    the route holds one. A page rendered after a failed transaction (an error page) shows
-    the bell without a count rather than failing again.
+    own session (app.web.session keeps it on request.state), so no second connection is
+    taken while the route holds one: with every pool connection held by a route, a second
+    checkout would wait forever. A page without a request session (an error page raised
+    before the route), or after a failed transaction, shows the bell without a count
+    rather than failing again.
     """
     auth = getattr(request.state, "auth", None)
-    db = object_session(auth) if auth is not None else None
-    if db is None:
+    db = getattr(request.state, "db", None)
+    if auth is None or db is None:
         return 0
     try:
         return inbox.unread_count(db, user_id=auth.user_id)
