@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth.deps import CurrentUser, Monitor, SessionToken, current_user_in_route
 from app.courses import service as courses
-from app.courses.models import CourseQuiz, QuizVersion
+from app.courses.models import CourseQuiz
 from app.i18n import gettext as _
 from app.progress import service as progress
 from app.quizzes import keys, results, service
@@ -47,7 +47,7 @@ def quiz_page(request: Request, db: SessionDep, user: CurrentUser, slug: str, qu
     enrolment = progress.get_enrolment(db, user_id=user.id, course_id=course.id)
     if enrolment is None:
         return RedirectResponse(f"/kursus/{slug}", status_code=303)
-    definition = service.quiz_of(db.get(QuizVersion, quiz.current_version_id))
+    definition = service.quiz_by_version(db, quiz.current_version_id)
     now = request.app.state.clock()
     attempts = [
         service.expire_if_due(db, attempt=a, now=now)

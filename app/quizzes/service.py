@@ -72,25 +72,27 @@ def quiz_of(version: QuizVersion) -> Quiz:
     return quiz
 
 
-def quiz_of_attempt(db: Session, attempt: QuizAttempt) -> Quiz:
-    """The attempt's parsed quiz by its version id, without loading the version row: the
-    answer save runs this on every change. Per engine, because ids are per database."""
+def quiz_by_version(db: Session, version_id: int) -> Quiz:
+    """A quiz version's parsed quiz by its id, without loading the version row once it is
+    cached: the quiz pages and the answer save run this on every request. Per engine,
+    because ids are per database."""
     cache = engine_cache(db, "quiz_by_version")
-    quiz = cache.get(attempt.quiz_version_id)
+    quiz = cache.get(version_id)
     if quiz is None:
-        quiz = remember(cache, attempt.quiz_version_id, quiz_of(attempt.version))
+        quiz = remember(cache, version_id, quiz_of(db.get(QuizVersion, version_id)))
     return quiz
 
 
+def quiz_of_attempt(db: Session, attempt: QuizAttempt) -> Quiz:
+    return quiz_by_version(db, attempt.quiz_version_id)
+
+
 def questions_of_version(db: Session, version_id: int) -> dict[str, QuestionModel]:
-    """The questions of a quiz version by id, cached per engine like `quiz_of_attempt`."""
+    """The questions of a quiz version by id, cached per engine like `quiz_by_version`."""
     cache = engine_cache(db, "questions_by_version")
     questions = cache.get(version_id)
     if questions is None:
-        quiz = engine_cache(db, "quiz_by_version").get(version_id)
-        if quiz is None:
-            quiz = quiz_of(db.get(QuizVersion, version_id))
-        questions = remember(cache, version_id, quiz.question_map())
+        questions = remember(cache, version_id, quiz_by_version(db, version_id).question_map())
     return questions
 
 
@@ -194,8 +196,7 @@ def start_attempt(
                 continue
             db.commit()
             return attempt
-    version = db.get(QuizVersion, quiz.current_version_id)
-    definition = quiz_of(version)
+    definition = quiz_by_version(db, quiz.current_version_id)
     if definition.max_attempts is not None and len(existing) >= definition.max_attempts:
         db.commit()
         raise QuizError(_("Kesempatan mengerjakan kuis ini sudah habis."))
@@ -209,7 +210,7 @@ def start_attempt(
         user_id=enrolment.user_id,
         enrolment_id=enrolment.id,
         quiz_id=quiz.id,
-        quiz_version_id=version.id,
+        quiz_version_id=quiz.current_version_id,
         number=len(existing) + 1,
         started_at=now,
         deadline=deadline,
@@ -412,10 +413,14 @@ def save_answers(
 
 
 def answers_of(db: Session, attempt: QuizAttempt) -> dict[str, Any]:
-    return {
-        a.question_id: a.response
-        for a in db.scalars(select(QuizAnswer).where(QuizAnswer.attempt_id == attempt.id))
-    }
+    """The saved responses by question id (two columns: no answer objects loaded)."""
+    return dict(
+        db.execute(
+            select(QuizAnswer.question_id, QuizAnswer.response).where(
+                QuizAnswer.attempt_id == attempt.id
+            )
+        ).all()
+    )
 
 
 def submit(db: Session, *, attempt: QuizAttempt, now: datetime) -> QuizAttempt:
