@@ -49,9 +49,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests
 
 ## Re-extract UI strings and merge them into the catalogs (edit app/locale/*/LC_MESSAGES/*.po)
+# `update` has no --no-location: it copies the template's (absent) locations and order, so the
+# sorted, location-free .pot keeps the catalogs so. The header stays (Language, Plural-Forms);
+# --ignore-pot-creation-date keeps it from changing on every run, and obsolete #~ entries are
+# dropped rather than piled up. tests/test_i18n_catalog.py checks that every string is translated.
 messages: $(STAMP)
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ --no-location --sort-output -o var/messages.pot .
-	$(BIN)/pybabel update -i var/messages.pot -d app/locale --no-location --omit-header
+	$(BIN)/pybabel update -i var/messages.pot -d app/locale --ignore-pot-creation-date --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var
