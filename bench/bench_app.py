@@ -472,8 +472,9 @@ class Bench:
                 self.url,
                 "--data-dir",
                 str(self.work / "var"),
-                "--secret-key",
-                self.secret,
+                # One argument: a token_urlsafe secret may start with "-", which
+                # argparse would take for an option.
+                f"--secret-key={self.secret}",
                 "--out",
                 str(out),
                 "--scale",
