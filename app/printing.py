@@ -65,11 +65,12 @@ def pdf_table(
             pdf.add_page()
             header()
         for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 8, _fit(pdf, str(text), width - 2), border=1)
+            pdf.cell(width, 8, fit_text(pdf, str(text), width - 2), border=1)
         pdf.ln()
 
 
-def _fit(pdf: FPDF, text: str, width: float) -> str:
+def fit_text(pdf: FPDF, text: str, width: float) -> str:
+    """`text` cut with an ellipsis to fit `width` mm in the current font."""
     if pdf.get_string_width(text) <= width:
         return text
     while text and pdf.get_string_width(text + "…") > width:

@@ -25,7 +25,7 @@ from app import ratelimit
 from app.audit.service import record
 from app.auth import sessions
 from app.auth.models import PasswordResetToken
-from app.auth.passwords import Hasher, password_problem
+from app.auth.passwords import Hasher, new_password_problem
 from app.auth.service import find_user, normalize_identifier
 from app.config import Settings
 from app.db import write_locked
@@ -169,9 +169,7 @@ def reset_password(
         db.commit()
         return found, None
     row, user = found
-    if password != confirm:
-        return _("Konfirmasi kata sandi baru tidak sama."), None
-    problem = password_problem(password, nip=user.nip)
+    problem = new_password_problem(password, confirm, nip=user.nip)
     if problem:
         return problem, None
     db.commit()  # the read transaction ends before the slow hash (see auth.service.login)
@@ -187,9 +185,7 @@ def reset_password(
         db.rollback()
         return expired_message(), None
     user = db.get(User, row.user_id, populate_existing=True)
-    user.password_hash = new_hash
-    user.password_changed_at = now
-    sessions.destroy_all_for_user(db, user.id)
+    sessions.set_password(db, user, new_hash, now=now)
     session_token = sessions.create(
         db, user_id=user.id, settings=settings, now=now, ip=ip, user_agent=user_agent
     )

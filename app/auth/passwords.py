@@ -111,6 +111,13 @@ def hasher_from_settings(settings: Settings) -> Hasher:
     )
 
 
+def new_password_problem(password: str, confirm: str, *, nip: str | None) -> str | None:
+    """Why a new password typed twice (change, reset, activation) is refused, or None."""
+    if password != confirm:
+        return _("Konfirmasi kata sandi baru tidak sama.")
+    return password_problem(password, nip=nip)
+
+
 def password_problem(password: str, *, nip: str | None = None) -> str | None:
     """A Bahasa Indonesia reason the password is unacceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import record
 from app.auth import sessions, throttle
-from app.auth.passwords import HashBusy, Hasher, password_problem
+from app.auth.passwords import HashBusy, Hasher, new_password_problem
 from app.config import Settings
 from app.db import write_locked
 from app.i18n import N_
@@ -147,14 +147,10 @@ def change_password(
     ok, _rehash = hasher.verify_and_update(current, user.password_hash)
     if not ok:
         return _("Kata sandi saat ini salah."), None
-    if new != confirm:
-        return _("Konfirmasi kata sandi baru tidak sama."), None
-    problem = password_problem(new, nip=user.nip)
+    problem = new_password_problem(new, confirm, nip=user.nip)
     if problem:
         return problem, None
-    user.password_hash = hasher.hash(new)
-    user.password_changed_at = now
-    sessions.destroy_all_for_user(db, user.id)
+    sessions.set_password(db, user, hasher.hash(new), now=now)
     token = sessions.create(
         db, user_id=user.id, settings=settings, now=now, ip=ip, user_agent=user_agent
     )

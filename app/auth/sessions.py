@@ -258,6 +258,15 @@ def destroy(db: Session, session_id: str) -> None:
     db.execute(delete(AuthSession).where(AuthSession.id == session_id))
 
 
+def set_password(db: Session, user: User, password_hash: str, *, now: datetime) -> None:
+    """The one way a password is set (change, reset link, activation): every session of
+    the person ends — one opened with the old password must not outlive it — and the time
+    is kept, which voids any reset link issued before (auth.password_reset)."""
+    user.password_hash = password_hash
+    user.password_changed_at = now
+    destroy_all_for_user(db, user.id)
+
+
 def destroy_all_for_user(db: Session, user_id: int, *, keep: str | None = None) -> None:
     stmt = delete(AuthSession).where(AuthSession.user_id == user_id)
     if keep:

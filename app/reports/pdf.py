@@ -20,7 +20,7 @@ from app import citytime
 from app.city import logo as city_logo
 from app.city.service import UNSET_NAME, Logo, Signer
 from app.config import Settings
-from app.printing import FONT, add_fonts
+from app.printing import FONT, add_fonts, fit_text
 from app.reports.exports import (
     INT,
     PERCENT,
@@ -182,7 +182,7 @@ def _pdf_chart(pdf: FPDF, summary: OpdSummary) -> None:
         y = pdf.get_y()
         x = pdf.l_margin
         pdf.set_xy(x, y)
-        pdf.cell(label_w, row_h, _fit(pdf, row.name, label_w - 2))
+        pdf.cell(label_w, row_h, fit_text(pdf, row.name, label_w - 2))
         pdf.set_fill_color(*_TRACK)
         pdf.rect(x + label_w, y + 1, track_w, row_h - 2, style="F")
         percent = row.completion_percent
@@ -193,14 +193,6 @@ def _pdf_chart(pdf: FPDF, summary: OpdSummary) -> None:
         text = "—" if percent is None else _pdf_number(percent, PERCENT) + "%"
         pdf.cell(value_w, row_h, text, align=Align.R)
         pdf.set_xy(x, y + row_h)
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
 
 
 def _pdf_signer(pdf: FPDF, settings: Settings, signer: Signer, generated_at: datetime) -> None:

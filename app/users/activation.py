@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app import sealing
 from app.audit.service import record
 from app.auth import sessions
-from app.auth.passwords import Hasher, password_problem
+from app.auth.passwords import Hasher, new_password_problem
 from app.db import write_locked
 from app.i18n import gettext as _
 from app.users.activation_codes import activation_code_hash, new_activation_code
@@ -171,9 +171,7 @@ def activate(
         )
     if now >= row.expires_at:
         return _("Kode aktivasi sudah kedaluwarsa. Minta kode baru kepada admin OPD Anda."), None
-    if password != confirm:
-        return _("Konfirmasi kata sandi baru tidak sama."), None
-    problem = password_problem(password, nip=user.nip)
+    problem = new_password_problem(password, confirm, nip=user.nip)
     if problem:
         return problem, None
     # Hash before taking the write lock: the hash may wait for a free hashing slot (see
@@ -190,9 +188,7 @@ def activate(
     if not won:
         db.rollback()
         return _("Kode aktivasi ini sudah dipakai. Minta kode baru kepada admin OPD Anda."), None
-    user.password_hash = new_hash
-    user.password_changed_at = now
-    sessions.destroy_all_for_user(db, user.id)
+    sessions.set_password(db, user, new_hash, now=now)
     token = sessions.create(db, user_id=user.id, settings=settings, now=now, ip=ip)
     record(db, action="activation.used", actor_id=user.id, ip=ip)
     db.commit()
