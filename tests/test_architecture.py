@@ -41,6 +41,10 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+# Parsed when the test module is collected, before any test runs: CPython 3.11's parser
+# raises "AST constructor recursion depth mismatch" (a SystemError) when called after
+# some earlier test left its recursion counter off, as a run in another order showed.
+TREES = {path: ast.parse(path.read_text(), str(path)) for path in MODULES.values()}
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -49,7 +53,7 @@ def _is_type_checking(node: ast.If) -> bool:
 
 def _imports(path: Path, name: str, *, module_level_only: bool) -> set[str]:
     """Every module `name` imports (app modules and third-party top names alike)."""
-    tree = ast.parse(path.read_text(), str(path))
+    tree = TREES[path]
     skip: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _is_type_checking(node):
